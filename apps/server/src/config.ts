@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Thrown with every configuration problem at once; main prints it as one line and exits 2. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export type ServerConfig = Readonly<{
+  http: Readonly<{
+    host: string;
+    port: number;
+    publicUrl: URL | undefined;
+    tls: Readonly<{ cert: string; key: string }> | undefined;
+    /** Hard cap for any request body (uploads stream up to this). */
+    maxBodyBytes: number;
+    /** Cap for JSON request bodies. */
+    maxJsonBytes: number;
+    /** Per-client requests per second (token bucket); also advertised as X-RateLimit-Limit. */
+    rateLimitPerSecond: number;
+    shutdownGraceMs: number;
+  }>;
+  dataDir: string;
+  /** Production = external PostgreSQL; embedded = PGlite in the data dir. */
+  mode: "embedded" | "production";
+  db: Readonly<
+    { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; maxConnections: number }
+  >;
+  redis: Readonly<{ url: string }> | undefined;
+  s3:
+    | Readonly<{
+        bucket: string;
+        endpoint: string | undefined;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        sessionToken: string | undefined;
+      }>
+    | undefined;
+  runs: Readonly<{
+    /** `local`: this process runs plans/applies as child processes; `none`: another executor does. */
+    executor: "local" | "none";
+    /** Directory of engine binaries named `<engine>-<version>` (terraform-1.5.7, tofu-1.12.6). */
+    binaryDir: string;
+    concurrency: number;
+    heartbeatIntervalSeconds: number;
+    staleAfterSeconds: number;
+  }>;
+  /** Keyring spec (`id=base64,...`); undefined in embedded mode means "generate once into the data dir". */
+  encryptionKey: string | undefined;
+  adminToken: string | undefined;
+  log: Readonly<{ level: LogLevel }>;
+}>;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const Env = z.object({
+  TERRAPOD_HOST: z.string().min(1).default("0.0.0.0"),
+  TERRAPOD_PORT: int(0, 65535).default(8080),
+  TERRAPOD_PUBLIC_URL: z.url("must be an absolute URL").optional(),
+  TERRAPOD_DATA_DIR: z.string().min(1).default("./.terrapod"),
+  TERRAPOD_TLS_CERT: z.string().min(1).optional(),
+  TERRAPOD_TLS_KEY: z.string().min(1).optional(),
+  TERRAPOD_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").max(512).optional(),
+  TERRAPOD_ENCRYPTION_KEY: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  TERRAPOD_DB_MAX_CONNECTIONS: int(1, 1000).default(10),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  TERRAPOD_S3_BUCKET: z.string().min(3).max(63).optional(),
+  TERRAPOD_S3_ENDPOINT: z.url("must be an absolute URL").optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  TERRAPOD_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  TERRAPOD_MAX_BODY_BYTES: int(1024, 64 * 1024 ** 3).default(1024 ** 3),
+  TERRAPOD_MAX_JSON_BYTES: int(1024, 1024 ** 3).default(16 * 1024 ** 2),
+  TERRAPOD_RATE_LIMIT: int(4, 1_000_000).default(100),
+  TERRAPOD_SHUTDOWN_GRACE_MS: int(0, 600_000).default(15_000),
+  TERRAPOD_EXECUTOR: z.enum(["local", "none"]).default("local"),
+  TERRAPOD_BINARY_DIR: z.string().min(1).optional(),
+  TERRAPOD_RUNNER_CONCURRENCY: int(1, 256).default(4),
+  TERRAPOD_RUNNER_HEARTBEAT_SECONDS: int(1, 3600).default(10),
+  TERRAPOD_RUNNER_STALE_SECONDS: int(5, 86_400).default(90),
+});
+
+/** `FOO_FILE` variables (Kubernetes secret mounts) supply FOO from a file. */
+const fileBacked = ["TERRAPOD_ADMIN_TOKEN", "TERRAPOD_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"] as const;
+
+export function loadServerConfig(raw: Record<string, string | undefined>): ServerConfig {
+  const problems: string[] = [];
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(raw)) env[k] = v === "" ? undefined : v;
+  for (const name of fileBacked) {
+    const path = env[`${name}_FILE`];
+    if (!path) continue;
+    if (env[name]) problems.push(`${name} and ${name}_FILE are both set; use one`);
+    try {
+      env[name] = readFileSync(path, "utf8").trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  let tls: { cert: string; key: string } | undefined;
+  if (e.TERRAPOD_TLS_CERT || e.TERRAPOD_TLS_KEY) {
+    if (!e.TERRAPOD_TLS_CERT || !e.TERRAPOD_TLS_KEY) {
+      problems.push("TERRAPOD_TLS_CERT and TERRAPOD_TLS_KEY must be set together");
+    } else {
+      const cert = readPem(e.TERRAPOD_TLS_CERT, "TERRAPOD_TLS_CERT", "CERTIFICATE", problems);
+      const key = readPem(e.TERRAPOD_TLS_KEY, "TERRAPOD_TLS_KEY", "PRIVATE KEY", problems);
+      if (cert && key) tls = { cert, key };
+    }
+  }
+
+  const mode = e.DATABASE_URL ? "production" : "embedded";
+  if (mode === "production" && !e.TERRAPOD_ENCRYPTION_KEY) {
+    problems.push(
+      "TERRAPOD_ENCRYPTION_KEY is required when DATABASE_URL is set (generate one with `bun apps/server/src/keygen.ts`)",
+    );
+  }
+  if (e.TERRAPOD_S3_ENDPOINT && !e.TERRAPOD_S3_BUCKET) {
+    problems.push("TERRAPOD_S3_ENDPOINT is set but TERRAPOD_S3_BUCKET is not");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(e.TERRAPOD_DATA_DIR);
+  return deepFreeze({
+    http: {
+      host: e.TERRAPOD_HOST,
+      port: e.TERRAPOD_PORT,
+      publicUrl: e.TERRAPOD_PUBLIC_URL ? new URL(e.TERRAPOD_PUBLIC_URL) : undefined,
+      tls,
+      maxBodyBytes: e.TERRAPOD_MAX_BODY_BYTES,
+      maxJsonBytes: e.TERRAPOD_MAX_JSON_BYTES,
+      rateLimitPerSecond: e.TERRAPOD_RATE_LIMIT,
+      shutdownGraceMs: e.TERRAPOD_SHUTDOWN_GRACE_MS,
+    },
+    dataDir,
+    mode,
+    runs: {
+      executor: e.TERRAPOD_EXECUTOR,
+      binaryDir: resolve(e.TERRAPOD_BINARY_DIR ?? resolve(dataDir, "binaries")),
+      concurrency: e.TERRAPOD_RUNNER_CONCURRENCY,
+      heartbeatIntervalSeconds: e.TERRAPOD_RUNNER_HEARTBEAT_SECONDS,
+      staleAfterSeconds: e.TERRAPOD_RUNNER_STALE_SECONDS,
+    },
+    db: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL, maxConnections: e.TERRAPOD_DB_MAX_CONNECTIONS }
+      : { kind: "pglite", dataDir: resolve(dataDir, "pgdata") },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL } : undefined,
+    s3: e.TERRAPOD_S3_BUCKET
+      ? {
+          bucket: e.TERRAPOD_S3_BUCKET,
+          endpoint: e.TERRAPOD_S3_ENDPOINT,
+          region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
+          accessKeyId: e.AWS_ACCESS_KEY_ID,
+          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+          sessionToken: e.AWS_SESSION_TOKEN,
+        }
+      : undefined,
+    encryptionKey: e.TERRAPOD_ENCRYPTION_KEY,
+    adminToken: e.TERRAPOD_ADMIN_TOKEN,
+    log: { level: e.TERRAPOD_LOG_LEVEL },
+  }) as ServerConfig;
+}
+
+function readPem(path: string, name: string, marker: string, problems: string[]): string | undefined {
+  try {
+    const text = readFileSync(path, "utf8");
+    if (!text.includes(marker)) {
+      problems.push(`${name}: ${path} is not a PEM file containing a ${marker}`);
+      return undefined;
+    }
+    return text;
+  } catch (err) {
+    problems.push(`${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    return undefined;
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === "object" && !(o instanceof URL)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

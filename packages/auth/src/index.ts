@@ -1,0 +1,3 @@
+export * from "./authenticator.ts";
+export * from "./capability.ts";
+export * from "./job-token.ts";

@@ -1,0 +1,47 @@
+import type { OrganizationName, WorkspaceId } from "@terrapod/kernel";
+
+/** Workspace access levels, each including the ones before it. */
+export const workspaceLevels = ["none", "read", "plan", "write", "admin"] as const;
+export type WorkspaceLevel = (typeof workspaceLevels)[number];
+
+export function atLeast(level: WorkspaceLevel, required: WorkspaceLevel): boolean {
+  return workspaceLevels.indexOf(level) >= workspaceLevels.indexOf(required);
+}
+
+export type OrganizationAction =
+  | "organization:read"
+  | "organization:update"
+  | "organization:delete"
+  | "organization:manage-tags"
+  | "workspace:create"
+  | "varset:read"
+  | "varset:manage";
+
+export type SiteAction = "organization:create" | "organization:list-all";
+
+/** Workspace actions and the level each one needs. */
+export const workspaceActionLevels = {
+  "workspace:read": "read",
+  "state:read": "read",
+  "state:read-outputs": "read",
+  "run:read": "read",
+  "variable:read": "read",
+  "run:plan": "plan",
+  "run:apply": "write",
+  "run:cancel": "write",
+  "run:discard": "write",
+  "workspace:lock": "write",
+  "workspace:unlock": "write",
+  "state:write": "write",
+  "state:read-sensitive": "write",
+  "variable:write": "admin",
+  "workspace:update": "admin",
+  "workspace:delete": "admin",
+  "workspace:force-unlock": "admin",
+  "run:force-cancel": "admin",
+  "run:force-execute": "admin",
+} as const satisfies Record<string, WorkspaceLevel>;
+
+export type WorkspaceAction = keyof typeof workspaceActionLevels;
+
+export type WorkspaceSubject = { readonly id: WorkspaceId; readonly organization: OrganizationName };

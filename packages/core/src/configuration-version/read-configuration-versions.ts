@@ -1,0 +1,50 @@
+import { type Actor, NotFoundError, type Page, type PageRequest } from "@terrapod/kernel";
+import { findWorkspaceById } from "../workspace/queries.ts";
+import type { ConfigurationVersionDeps } from "./deps.ts";
+import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
+import { findConfigurationVersion, listConfigurationVersionRows } from "./queries.ts";
+
+async function requireRead(deps: ConfigurationVersionDeps, actor: Actor, workspaceId: string) {
+  const ws = await findWorkspaceById(deps.db, workspaceId);
+  if (!ws) throw new NotFoundError("workspace", workspaceId);
+  await deps.access.requireWorkspace(actor, "run:read", ws);
+  return ws;
+}
+
+export async function getConfigurationVersion(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  id: string,
+): Promise<ConfigurationVersion> {
+  const cv = await findConfigurationVersion(deps.db, id);
+  if (!cv) throw new NotFoundError("configuration version", id);
+  await requireRead(deps, actor, cv.workspaceId);
+  return cv;
+}
+
+export async function listConfigurationVersions(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  workspaceId: string,
+  page: PageRequest,
+): Promise<Page<ConfigurationVersion>> {
+  await requireRead(deps, actor, workspaceId);
+  const { items, total } = await listConfigurationVersionRows(deps.db, workspaceId, page);
+  return { items, total, page: page.page, size: page.size };
+}
+
+/** The archive of an uploaded version: for its download capability, a job of its run, or readers of the workspace. */
+export async function downloadConfiguration(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  id: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const cv = await findConfigurationVersion(deps.db, id);
+  if (!cv || cv.status !== "uploaded") throw new NotFoundError("configuration version", id);
+  const viaCapability =
+    actor.kind === "capability" && actor.purpose === "configuration-download" && actor.resourceId === id;
+  if (!viaCapability) await requireRead(deps, actor, cv.workspaceId);
+  const stream = await deps.blobs.get(configurationBlobKey(cv.workspaceId, id));
+  if (!stream) throw new NotFoundError("configuration archive", id);
+  return stream;
+}

@@ -1,0 +1,111 @@
+import { configurationVersions } from "@terrapod/db";
+import {
+  type Actor,
+  ConflictError,
+  ForbiddenError,
+  InvalidError,
+  isTerrapodError,
+  NotFoundError,
+} from "@terrapod/kernel";
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import type { ConfigurationVersionDeps } from "./deps.ts";
+import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
+import { findConfigurationVersion } from "./queries.ts";
+
+const uploadClaimTtlMs = 5 * 60_000;
+
+/**
+ * Streams a configuration archive into storage while validating it (paths, links, sizes, bombs). A bad
+ * archive is refused with the reason, nothing is kept, and the version (and runs waiting on it) error.
+ */
+export async function uploadConfiguration(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  id: string,
+  body: ReadableStream<Uint8Array>,
+): Promise<ConfigurationVersion> {
+  if (actor.kind !== "capability" || actor.purpose !== "configuration-upload" || actor.resourceId !== id) {
+    throw new ForbiddenError("uploading a configuration requires its upload URL");
+  }
+  const cv = await findConfigurationVersion(deps.db, id);
+  if (!cv) throw new NotFoundError("configuration version", id);
+  if (cv.status !== "pending") {
+    throw new ConflictError(`configuration version ${id} is ${cv.status}; it cannot be uploaded again`, {
+      id,
+    });
+  }
+  const now = deps.clock.now();
+  const claimed = await deps.db
+    .update(configurationVersions)
+    .set({ uploadStartedAt: now })
+    .where(
+      and(
+        eq(configurationVersions.id, id),
+        eq(configurationVersions.status, "pending"),
+        or(
+          isNull(configurationVersions.uploadStartedAt),
+          lt(configurationVersions.uploadStartedAt, new Date(now.getTime() - uploadClaimTtlMs)),
+        ),
+      ),
+    )
+    .returning({ id: configurationVersions.id });
+  if (claimed.length === 0) throw new ConflictError(`an upload of ${id} is already in progress`, { id });
+
+  const key = configurationBlobKey(cv.workspaceId, id);
+  const inspection = deps.inspectArchive(body);
+  // Observe the verdict at once so a failure is never an unhandled rejection.
+  const verdict = inspection.verdict.then(
+    (v) => ({ ok: true as const, v }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+  let size: number;
+  try {
+    ({ size } = await deps.blobs.put(key, inspection.output, {
+      contentType: "application/gzip",
+      maxBytes: deps.limits.maxArchiveBytes,
+    }));
+  } catch (err) {
+    const judged = await verdict;
+    await deps.blobs.delete(key);
+    await settle(deps, cv, "errored", messageOf(judged.ok ? err : judged.err));
+    throw judged.ok ? err : judged.err;
+  }
+  const judged = await verdict;
+  if (!judged.ok) {
+    await deps.blobs.delete(key);
+    await settle(deps, cv, "errored", messageOf(judged.err));
+    throw judged.err;
+  }
+  await deps.db
+    .update(configurationVersions)
+    .set({ status: "uploaded", size, uploadedAt: deps.clock.now() })
+    .where(eq(configurationVersions.id, id));
+  await deps.afterUpload({
+    id,
+    workspaceId: cv.workspaceId,
+    autoQueueRuns: cv.autoQueueRuns,
+    status: "uploaded",
+  });
+  const done = await findConfigurationVersion(deps.db, id);
+  if (!done) throw new NotFoundError("configuration version", id);
+  return done;
+}
+
+async function settle(
+  deps: ConfigurationVersionDeps,
+  cv: ConfigurationVersion,
+  status: "errored",
+  message: string,
+) {
+  await deps.db
+    .update(configurationVersions)
+    .set({ status, errorMessage: message.slice(0, 2000), uploadStartedAt: null })
+    .where(eq(configurationVersions.id, cv.id));
+  await deps.afterUpload({ id: cv.id, workspaceId: cv.workspaceId, autoQueueRuns: false, status });
+}
+
+function messageOf(err: unknown): string {
+  if (isTerrapodError(err)) return err.message;
+  if (err instanceof InvalidError) return err.message;
+  return "the upload failed";
+}

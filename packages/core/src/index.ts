@@ -1,0 +1,13 @@
+export * from "./access/index.ts";
+export * from "./configuration-version/index.ts";
+export * from "./organization/index.ts";
+export * from "./run/index.ts";
+export type { CoreDeps } from "./shared/deps.ts";
+export type { BlobPort, LogPort, SecretSealer } from "./shared/ports.ts";
+export * from "./site/index.ts";
+export * from "./state-version/index.ts";
+export * from "./tag/index.ts";
+export * from "./token/index.ts";
+export * from "./variable/index.ts";
+export * from "./variable-set/index.ts";
+export * from "./workspace/index.ts";

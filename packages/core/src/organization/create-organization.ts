@@ -1,0 +1,44 @@
+import { isUniqueViolation, organizations } from "@terrapod/db";
+import type { Actor, OrganizationId, OrganizationName } from "@terrapod/kernel";
+import { ensureDefaultProject } from "../project/queries.ts";
+import { parseInput } from "../shared/validate.ts";
+import type { OrganizationDeps } from "./deps.ts";
+import { OrganizationNameTakenError } from "./errors.ts";
+import type { Organization } from "./model.ts";
+import { toOrganization } from "./queries.ts";
+import { CreateOrganizationInput } from "./schemas.ts";
+
+export async function createOrganization(
+  deps: OrganizationDeps,
+  actor: Actor,
+  raw: CreateOrganizationInput,
+): Promise<Organization> {
+  deps.access.requireSite(actor, "organization:create");
+  const input = parseInput(CreateOrganizationInput, raw);
+  const now = deps.clock.now();
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(organizations)
+        .values({
+          ...stripUndefined(input),
+          id: deps.ids("organization") as OrganizationId,
+          name: input.name as OrganizationName,
+          email: input.email,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      if (!row) throw new Error("insert returned no row");
+      await ensureDefaultProject(tx, deps.ids, row.id, now);
+      return toOrganization(row);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new OrganizationNameTakenError(input.name);
+    throw err;
+  }
+}
+
+function stripUndefined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

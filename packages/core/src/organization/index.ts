@@ -1,0 +1,6 @@
+export type { OrganizationDeps } from "./deps.ts";
+export * from "./errors.ts";
+export * from "./model.ts";
+export { findOrganizationByName } from "./queries.ts";
+export * from "./schemas.ts";
+export * from "./service.ts";

@@ -1,0 +1,38 @@
+import type { OrganizationId, OrganizationName } from "@terrapod/kernel";
+
+import type { ExecutionMode } from "../workspace/model.ts";
+
+export type Organization = {
+  readonly id: OrganizationId;
+  readonly name: OrganizationName;
+  readonly email: string;
+  readonly collaboratorAuthPolicy: string;
+  readonly costEstimationEnabled: boolean;
+  readonly sessionRemember: number | null;
+  readonly sessionTimeout: number | null;
+  readonly allowForceDeleteWorkspaces: boolean;
+  readonly assessmentsEnforced: boolean;
+  readonly defaultExecutionMode: ExecutionMode;
+  readonly sendPassingStatusesForUntriggeredSpeculativePlans: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+};
+
+/** What the calling actor may do with an organization (TFE `permissions`). */
+export type OrganizationPermissions = {
+  readonly canUpdate: boolean;
+  readonly canDestroy: boolean;
+  readonly canCreateWorkspace: boolean;
+  readonly canManageTags: boolean;
+  readonly canReadVarsets: boolean;
+  readonly canManageVarsets: boolean;
+};
+
+/** Features this server really has, reported as the TFE entitlement set. */
+export type Entitlements = {
+  readonly operations: boolean;
+  readonly stateStorage: boolean;
+};
+
+export const organizationNamePattern = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+export const organizationNameMaxLength = 40;

@@ -1,0 +1,49 @@
+import { type Executor, type OrganizationRow, organizations } from "@terrapod/db";
+import type { OrganizationId, OrganizationName, PageRequest } from "@terrapod/kernel";
+import { asc, count, eq, inArray } from "drizzle-orm";
+import type { ExecutionMode } from "../workspace/model.ts";
+import type { Organization } from "./model.ts";
+
+export function toOrganization(row: OrganizationRow): Organization {
+  return {
+    ...row,
+    id: row.id as OrganizationId,
+    name: row.name as OrganizationName,
+    defaultExecutionMode: row.defaultExecutionMode as ExecutionMode,
+  };
+}
+
+export async function findOrganizationByName(db: Executor, name: string): Promise<Organization | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.name, name)).limit(1);
+  return row ? toOrganization(row) : undefined;
+}
+
+export async function findOrganizationById(db: Executor, id: string): Promise<Organization | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.id, id)).limit(1);
+  return row ? toOrganization(row) : undefined;
+}
+
+/** Organizations in creation order; `names` restricts the list (undefined = all). */
+export async function listOrganizationRows(
+  db: Executor,
+  names: readonly string[] | undefined,
+  page: PageRequest,
+): Promise<{ items: Organization[]; total: number }> {
+  const where = names === undefined ? undefined : inArray(organizations.name, [...names]);
+  const [items, [totals]] = await Promise.all([
+    db
+      .select()
+      .from(organizations)
+      .where(where)
+      .orderBy(asc(organizations.createdAt), asc(organizations.id))
+      .limit(page.size)
+      .offset((page.page - 1) * page.size),
+    db.select({ n: count() }).from(organizations).where(where),
+  ]);
+  return { items: items.map(toOrganization), total: totals?.n ?? 0 };
+}
+
+export async function countOrganizations(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(organizations);
+  return row?.n ?? 0;
+}

@@ -1,0 +1,93 @@
+import type {
+  ApplyId,
+  ConfigurationVersionId,
+  OrganizationName,
+  PlanId,
+  RunId,
+  WorkspaceId,
+} from "@terrapod/kernel";
+import type { PhaseStatus, RunStatus } from "./lifecycle.ts";
+
+export type ResourceCounts = {
+  readonly additions: number | null;
+  readonly changes: number | null;
+  readonly destructions: number | null;
+  readonly imports: number | null;
+};
+
+export type RunPhase<Id> = {
+  readonly id: Id;
+  readonly status: PhaseStatus;
+  readonly timestamps: Readonly<Record<string, string>>;
+  readonly counts: ResourceCounts;
+};
+
+export type Run = {
+  readonly id: RunId;
+  readonly workspaceId: WorkspaceId;
+  readonly organization: OrganizationName;
+  readonly workspaceName: string;
+  readonly configurationVersionId: ConfigurationVersionId;
+  readonly status: RunStatus;
+  readonly message: string;
+  readonly source: string;
+  readonly isDestroy: boolean;
+  readonly refresh: boolean;
+  readonly refreshOnly: boolean;
+  readonly targetAddrs: readonly string[];
+  readonly replaceAddrs: readonly string[];
+  readonly planOnly: boolean;
+  readonly speculative: boolean;
+  readonly savePlan: boolean;
+  readonly autoApply: boolean;
+  readonly allowEmptyApply: boolean;
+  readonly terraformVersion: string | null;
+  readonly engine: "terraform" | "tofu";
+  readonly engineVersion: string;
+  /** Run variables as given (`-var`): keys and HCL literal values. */
+  readonly variables: readonly { key: string; value: string }[];
+  readonly createdBy: string | null;
+  readonly hasChanges: boolean;
+  readonly errorMessage: string | null;
+  readonly statusTimestamps: Readonly<Record<string, string>>;
+  readonly plan: RunPhase<PlanId>;
+  readonly apply: RunPhase<ApplyId>;
+  readonly cancelRequested: boolean;
+  readonly attempt: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+};
+
+/** What the calling actor may do with a run (TFE `permissions`). */
+export type RunPermissions = {
+  readonly canApply: boolean;
+  readonly canCancel: boolean;
+  readonly canDiscard: boolean;
+  readonly canForceCancel: boolean;
+  readonly canForceExecute: boolean;
+};
+
+export type RunEventRecord = {
+  readonly id: string;
+  readonly action: string;
+  readonly description: string;
+  readonly createdAt: Date;
+};
+
+export type OrganizationCapacity = {
+  readonly organization: OrganizationName;
+  readonly pending: number;
+  readonly running: number;
+};
+
+export function logStreamName(phaseId: string): string {
+  return `run-log:${phaseId}`;
+}
+
+export function logBlobKey(runId: string, phase: "plan" | "apply"): string {
+  return `logs/${runId}/${phase}.log`;
+}
+
+export function artifactBlobKey(runId: string, name: string): string {
+  return `runs/${runId}/${name}`;
+}

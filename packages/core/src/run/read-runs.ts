@@ -1,0 +1,170 @@
+import { organizations, runs, workspaces } from "@terrapod/db";
+import {
+  type Actor,
+  NotFoundError,
+  type OrganizationName,
+  type Page,
+  type PageRequest,
+  type RunId,
+} from "@terrapod/kernel";
+import { and, count, eq, inArray } from "drizzle-orm";
+import { atLeast } from "../access/index.ts";
+import { findOrganizationByName } from "../organization/queries.ts";
+import { parseInput } from "../shared/validate.ts";
+import { findWorkspaceById } from "../workspace/queries.ts";
+import type { RunDeps } from "./deps.ts";
+import { runActions } from "./lifecycle.ts";
+import {
+  artifactBlobKey,
+  type OrganizationCapacity,
+  type Run,
+  type RunEventRecord,
+  type RunPermissions,
+} from "./model.ts";
+import { findRunById, findRunByPhaseId, listRunEventRows, listRunRows, toRun } from "./queries.ts";
+import { ListRunsInput } from "./schemas.ts";
+
+type Row = NonNullable<Awaited<ReturnType<typeof findRunById>>>;
+
+export function loadRun(deps: Pick<RunDeps, "secrets">, row: Row): Run {
+  const sealed = row.run.variables;
+  const variables = sealed
+    ? (JSON.parse(deps.secrets.decrypt(sealed, `run-variables:${row.run.id}`)) as {
+        key: string;
+        value: string;
+      }[])
+    : [];
+  return toRun(row, variables);
+}
+
+async function requireRunRead(deps: RunDeps, actor: Actor, row: Row) {
+  await deps.access.requireWorkspace(actor, "run:read", {
+    id: row.run.workspaceId as Run["workspaceId"],
+    organization: row.orgName as OrganizationName,
+  });
+}
+
+export async function getRun(deps: RunDeps, actor: Actor, id: string): Promise<Run> {
+  const row = await findRunById(deps.db, id);
+  if (!row) throw new NotFoundError("run", id);
+  await requireRunRead(deps, actor, row);
+  return loadRun(deps, row);
+}
+
+/** The run a plan or apply belongs to (`plans/:id`, `applies/:id`). */
+export async function getRunByPhase(deps: RunDeps, actor: Actor, phaseId: string): Promise<Run> {
+  const row = await findRunByPhaseId(deps.db, phaseId);
+  if (!row) throw new NotFoundError(phaseId.startsWith("plan-") ? "plan" : "apply", phaseId);
+  const viaCapability =
+    actor.kind === "capability" && actor.purpose === "log-read" && actor.resourceId === phaseId;
+  if (!viaCapability) await requireRunRead(deps, actor, row);
+  return loadRun(deps, row);
+}
+
+export async function listWorkspaceRuns(
+  deps: RunDeps,
+  actor: Actor,
+  workspaceId: string,
+  raw: ListRunsInput,
+  page: PageRequest,
+): Promise<Page<Run>> {
+  const input = parseInput(ListRunsInput, raw);
+  const ws = await findWorkspaceById(deps.db, workspaceId);
+  if (!ws) throw new NotFoundError("workspace", workspaceId);
+  await deps.access.requireWorkspace(actor, "run:read", ws);
+  const { rows, total } = await listRunRows(deps.db, { workspaceId: ws.id, ...input }, page);
+  return { items: rows.map((r) => loadRun(deps, r)), total, page: page.page, size: page.size };
+}
+
+/**
+ * The organization's run queue: runs waiting or executing, oldest first, with their position
+ * (`position-in-queue`): 0 for runs executing, 1.. for runs waiting to start.
+ */
+export async function listRunQueue(
+  deps: RunDeps,
+  actor: Actor,
+  organization: OrganizationName,
+  page: PageRequest,
+): Promise<Page<Run & { positionInQueue: number }>> {
+  await deps.access.requireOrganization(actor, "organization:read", organization);
+  const org = await findOrganizationByName(deps.db, organization);
+  if (!org) throw new NotFoundError("organization", organization);
+  const statuses = ["pending", "plan_queued", "apply_queued", "planning", "applying"];
+  const { rows, total } = await listRunRows(deps.db, { organizationId: org.id, statuses }, page, "oldest");
+  let position = (page.page - 1) * page.size;
+  const items = [];
+  for (const r of rows) {
+    const run = loadRun(deps, r);
+    const running = run.status === "planning" || run.status === "applying";
+    if (!running) position += 1;
+    items.push({ ...run, positionInQueue: running ? 0 : position });
+  }
+  return { items, total, page: page.page, size: page.size };
+}
+
+export async function readOrganizationCapacity(
+  deps: RunDeps,
+  actor: Actor,
+  organization: OrganizationName,
+): Promise<OrganizationCapacity> {
+  await deps.access.requireOrganization(actor, "organization:read", organization);
+  const counts = await deps.db
+    .select({ status: runs.status, n: count() })
+    .from(runs)
+    .innerJoin(workspaces, eq(workspaces.id, runs.workspaceId))
+    .innerJoin(organizations, eq(organizations.id, workspaces.organizationId))
+    .where(
+      and(
+        eq(organizations.name, organization),
+        inArray(runs.status, ["pending", "plan_queued", "apply_queued", "planning", "applying"]),
+      ),
+    )
+    .groupBy(runs.status);
+  let pending = 0;
+  let running = 0;
+  for (const c of counts) {
+    if (c.status === "planning" || c.status === "applying") running += c.n;
+    else pending += c.n;
+  }
+  return { organization, pending, running };
+}
+
+export async function listRunEvents(deps: RunDeps, actor: Actor, runId: string): Promise<RunEventRecord[]> {
+  const row = await findRunById(deps.db, runId);
+  if (!row) throw new NotFoundError("run", runId);
+  await requireRunRead(deps, actor, row);
+  return listRunEventRows(deps.db, row.run.id as RunId);
+}
+
+export async function readRunPermissions(deps: RunDeps, actor: Actor, run: Run): Promise<RunPermissions> {
+  const level = await deps.access.workspaceLevel(actor, {
+    id: run.workspaceId,
+    organization: run.organization,
+  });
+  const actions = runActions({ ...run, cancelRequested: run.cancelRequested });
+  return {
+    canApply: atLeast(level, "write"),
+    canCancel: atLeast(level, "write"),
+    canDiscard: atLeast(level, "write"),
+    canForceCancel: atLeast(level, "admin") && actions.isForceCancelable,
+    canForceExecute: atLeast(level, "admin"),
+  };
+}
+
+/** A JSON artifact of a plan (`plan-json`, `provider-schemas`); reading it needs the state read right. */
+export async function readPlanArtifact(
+  deps: RunDeps,
+  actor: Actor,
+  planId: string,
+  name: "plan-json" | "provider-schemas",
+): Promise<ReadableStream<Uint8Array>> {
+  const row = await findRunByPhaseId(deps.db, planId);
+  if (!row || row.run.planId !== planId) throw new NotFoundError("plan", planId);
+  await deps.access.requireWorkspace(actor, "state:read", {
+    id: row.run.workspaceId as Run["workspaceId"],
+    organization: row.orgName as OrganizationName,
+  });
+  const stream = await deps.blobs.get(artifactBlobKey(row.run.id, name));
+  if (!stream) throw new NotFoundError(name === "plan-json" ? "JSON plan" : "provider schemas", planId);
+  return stream;
+}

@@ -1,0 +1,80 @@
+import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
+import type { PhaseResult } from "@terrapod/runner-protocol";
+import { cancelRun, confirmRun, discardRun, forceExecuteRun } from "./act-on-run.ts";
+import { createRun } from "./create-run.ts";
+import type { RunDeps } from "./deps.ts";
+import {
+  appendJobLog,
+  claimNextJob,
+  finishJobPhase,
+  getJobArtifact,
+  putJobArtifact,
+  readJobSpec,
+  readPhaseLog,
+  reapStaleRuns,
+  recordHeartbeat,
+  saveJobState,
+} from "./execution.ts";
+import type { Run } from "./model.ts";
+import { findRunById } from "./queries.ts";
+import {
+  getRun,
+  getRunByPhase,
+  listRunEvents,
+  listRunQueue,
+  listWorkspaceRuns,
+  readOrganizationCapacity,
+  readPlanArtifact,
+  readRunPermissions,
+} from "./read-runs.ts";
+import { scheduleWorkspace, workspacesWithPendingRuns } from "./schedule-workspace.ts";
+import type { CreateRunInput, ListRunsInput } from "./schemas.ts";
+
+export function createRunService(deps: RunDeps) {
+  return {
+    create: (actor: Actor, input: CreateRunInput) => createRun(deps, actor, input),
+    get: (actor: Actor, id: string) => getRun(deps, actor, id),
+    byPhase: (actor: Actor, phaseId: string) => getRunByPhase(deps, actor, phaseId),
+    list: (actor: Actor, workspaceId: string, input: ListRunsInput, page: PageRequest) =>
+      listWorkspaceRuns(deps, actor, workspaceId, input, page),
+    queue: (actor: Actor, organization: OrganizationName, page: PageRequest) =>
+      listRunQueue(deps, actor, organization, page),
+    capacity: (actor: Actor, organization: OrganizationName) =>
+      readOrganizationCapacity(deps, actor, organization),
+    events: (actor: Actor, id: string) => listRunEvents(deps, actor, id),
+    permissions: (actor: Actor, run: Run) => readRunPermissions(deps, actor, run),
+    confirm: (actor: Actor, id: string, comment?: string) => confirmRun(deps, actor, id, comment),
+    discard: (actor: Actor, id: string) => discardRun(deps, actor, id),
+    cancel: (actor: Actor, id: string, opts: { force: boolean }) => cancelRun(deps, actor, id, opts),
+    forceExecute: (actor: Actor, id: string) => forceExecuteRun(deps, actor, id),
+    planJson: (actor: Actor, planId: string, name: "plan-json" | "provider-schemas") =>
+      readPlanArtifact(deps, actor, planId, name),
+    readLog: (actor: Actor, phaseId: string, offset: number, limit: number) =>
+      readPhaseLog(deps, actor, phaseId, offset, limit),
+    /** Runner protocol (the actor is the job's run token). */
+    job: {
+      spec: (actor: Actor) => readJobSpec(deps, actor),
+      heartbeat: (actor: Actor) => recordHeartbeat(deps, actor),
+      appendLog: (actor: Actor, offset: number, data: Uint8Array) => appendJobLog(deps, actor, offset, data),
+      putArtifact: (actor: Actor, name: string, body: ReadableStream<Uint8Array>) =>
+        putJobArtifact(deps, actor, name, body),
+      getArtifact: (actor: Actor, name: string) => getJobArtifact(deps, actor, name),
+      saveState: (actor: Actor, body: ReadableStream<Uint8Array>) => saveJobState(deps, actor, body),
+      finish: (actor: Actor, result: PhaseResult) => finishJobPhase(deps, actor, result),
+    },
+    /** Executors and background loops. */
+    execution: {
+      claim: (executorId: string) => claimNextJob(deps, executorId),
+      reap: (opts: Parameters<typeof reapStaleRuns>[1]) => reapStaleRuns(deps, opts),
+      schedule: (workspaceId: string) => scheduleWorkspace(deps, workspaceId),
+      pendingWorkspaces: () => workspacesWithPendingRuns(deps),
+      /** The workspace and organization of a run (to turn a job token into its actor). */
+      scope: async (runId: string) => {
+        const row = await findRunById(deps.db, runId);
+        return row ? { workspaceId: row.run.workspaceId, organization: row.orgName } : undefined;
+      },
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof createRunService>;

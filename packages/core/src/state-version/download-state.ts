@@ -1,0 +1,30 @@
+import { type Actor, NotFoundError } from "@terrapod/kernel";
+import { findWorkspaceById } from "../workspace/queries.ts";
+import type { StateVersionDeps } from "./deps.ts";
+import { jsonStateBlobKey, stateBlobKey } from "./model.ts";
+import { findStateVersionRow } from "./queries.ts";
+
+/**
+ * Streams a finalized state version (raw, or the JSON state). Allowed for the holder of the matching
+ * download capability or any actor that may read the workspace's state.
+ */
+export async function downloadStateContent(
+  deps: StateVersionDeps,
+  actor: Actor,
+  id: string,
+  kind: "raw" | "json",
+): Promise<ReadableStream<Uint8Array>> {
+  const sv = await findStateVersionRow(deps.db, id);
+  if (sv?.status !== "finalized") throw new NotFoundError("state version", id);
+  const purpose = kind === "raw" ? "state-download" : "json-state-download";
+  const viaCapability = actor.kind === "capability" && actor.purpose === purpose && actor.resourceId === id;
+  if (!viaCapability) {
+    const ws = await findWorkspaceById(deps.db, sv.workspaceId);
+    if (!ws) throw new NotFoundError("state version", id);
+    await deps.access.requireWorkspace(actor, "state:read", ws);
+  }
+  const key = kind === "raw" ? stateBlobKey(sv.workspaceId, id) : jsonStateBlobKey(sv.workspaceId, id);
+  const stream = await deps.blobs.get(key);
+  if (!stream) throw new NotFoundError(kind === "raw" ? "state content" : "JSON state", id);
+  return stream;
+}

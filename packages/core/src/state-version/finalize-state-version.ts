@@ -1,0 +1,118 @@
+import { type Executor, stateVersionOutputs, stateVersions, workspaces } from "@terrapod/db";
+import { InternalError, NotFoundError, type StateVersionOutputId } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { findWorkspaceForUpdate } from "../workspace/queries.ts";
+import type { StateVersionDeps } from "./deps.ts";
+import { StateAlreadyUploadedError, StateLineageConflictError, StateSerialConflictError } from "./errors.ts";
+import { pendingUploadTtlMs, type StateVersion } from "./model.ts";
+import { findStateVersion, findStateVersionRow } from "./queries.ts";
+import { managedResourceCount, readOutputs, type StateFacts, type StateOutput } from "./state-file.ts";
+
+/**
+ * Checks a new state against the workspace's current one: a higher serial and the same lineage, unless
+ * forced. Throws the conflict the client sees.
+ */
+export async function assertSuccessor(
+  db: Executor,
+  currentId: string | null,
+  next: { serial: number; lineage: string | null | undefined; force: boolean },
+): Promise<void> {
+  if (next.force || !currentId) return;
+  const current = await findStateVersionRow(db, currentId);
+  if (!current) return;
+  if (next.serial <= current.serial) throw new StateSerialConflictError(next.serial, current.serial);
+  if (next.lineage && current.lineage && next.lineage !== current.lineage) {
+    throw new StateLineageConflictError(next.lineage, current.lineage);
+  }
+}
+
+/**
+ * Makes a pending state version current, atomically: the workspace row is locked, the successor rules are
+ * checked again (two uploads racing for one workspace cannot both win), outputs and the resource summary
+ * are stored. A version that lost the race is marked discarded.
+ */
+export async function finalizeStateVersion(
+  deps: StateVersionDeps,
+  id: string,
+  facts: StateFacts,
+  size: number,
+): Promise<StateVersion> {
+  const now = deps.clock.now();
+  let conflict: unknown;
+  await deps.db.transaction(async (tx) => {
+    const pending = await findStateVersionRow(tx, id);
+    if (!pending) throw new NotFoundError("state version", id);
+    const ws = await findWorkspaceForUpdate(tx, pending.workspaceId);
+    if (!ws) throw new NotFoundError("workspace", pending.workspaceId);
+    const sv = await findStateVersionRow(tx, id, true);
+    if (!sv) throw new NotFoundError("state version", id);
+    if (sv.status !== "pending") throw new StateAlreadyUploadedError(id, sv.status);
+    if (now.getTime() - sv.createdAt.getTime() > pendingUploadTtlMs) {
+      await tx.update(stateVersions).set({ status: "discarded" }).where(eq(stateVersions.id, id));
+      conflict = new StateAlreadyUploadedError(id, "expired");
+      return;
+    }
+    const lineage = sv.lineage ?? facts.lineage ?? null;
+    try {
+      await assertSuccessor(tx, ws.currentStateVersionId, { serial: sv.serial, lineage, force: sv.force });
+    } catch (err) {
+      await tx.update(stateVersions).set({ status: "discarded" }).where(eq(stateVersions.id, id));
+      conflict = err;
+      return;
+    }
+    const outputs = sv.pendingOutputs ? decodeSealedOutputs(deps, sv.id, sv.pendingOutputs) : facts.outputs;
+    const resources = facts.resources;
+    await tx
+      .update(stateVersions)
+      .set({
+        status: "finalized",
+        size,
+        lineage,
+        pendingOutputs: null,
+        terraformVersion: facts.terraformVersion ?? null,
+        stateFormatVersion: facts.formatVersion ?? null,
+        resources,
+        resourcesProcessed: true,
+        finalizedAt: now,
+      })
+      .where(eq(stateVersions.id, id));
+    const entries = Object.entries(outputs ?? {});
+    if (entries.length > 0) {
+      await tx.insert(stateVersionOutputs).values(
+        entries.map(([name, o], position) => ({
+          id: deps.ids("stateVersionOutput") as StateVersionOutputId,
+          stateVersionId: id,
+          name,
+          sensitive: o.sensitive,
+          type: o.type,
+          value: deps.secrets.encrypt(JSON.stringify(o.value ?? null), outputAad(id, name)),
+          position,
+        })),
+      );
+    }
+    await tx
+      .update(workspaces)
+      .set({ currentStateVersionId: id, resourceCount: managedResourceCount(resources), updatedAt: now })
+      .where(eq(workspaces.id, ws.id));
+  });
+  if (conflict) throw conflict;
+  const sv = await findStateVersion(deps.db, id);
+  if (!sv) throw new InternalError("state version vanished after finalize");
+  return sv;
+}
+
+export function outputAad(stateVersionId: string, name: string): string {
+  return `state-version-output:${stateVersionId}:${name}`;
+}
+
+export function sealOutputs(
+  deps: StateVersionDeps,
+  id: string,
+  outputs: Record<string, StateOutput>,
+): string {
+  return deps.secrets.encrypt(JSON.stringify(outputs), `pending-outputs:${id}`);
+}
+
+function decodeSealedOutputs(deps: StateVersionDeps, id: string, sealed: string) {
+  return readOutputs(JSON.parse(deps.secrets.decrypt(sealed, `pending-outputs:${id}`)));
+}

@@ -1,0 +1,53 @@
+import type { Actor, OrganizationName, PageRequest, WorkspaceId } from "@terrapod/kernel";
+import { type CreateStateVersionInput, createStateVersion } from "./create-state-version.ts";
+import type { StateVersionDeps } from "./deps.ts";
+import { downloadStateContent } from "./download-state.ts";
+import { stateBlobKey } from "./model.ts";
+import { hasRecentPendingStateVersion } from "./queries.ts";
+import {
+  getStateVersionOutput,
+  listCurrentStateVersionOutputs,
+  listStateVersionOutputs,
+} from "./read-outputs.ts";
+import { getCurrentStateVersion, getStateVersion, listStateVersions } from "./read-state-versions.ts";
+import { rollbackStateVersion } from "./rollback-state-version.ts";
+import { saveRunState } from "./save-run-state.ts";
+import { uploadJsonStateContent, uploadStateContent } from "./upload-state.ts";
+
+export function createStateVersionService(deps: StateVersionDeps) {
+  return {
+    create: (actor: Actor, workspaceId: string, input: CreateStateVersionInput) =>
+      createStateVersion(deps, actor, workspaceId, input),
+    upload: (actor: Actor, id: string, body: ReadableStream<Uint8Array>) =>
+      uploadStateContent(deps, actor, id, body),
+    uploadJson: (actor: Actor, id: string, body: ReadableStream<Uint8Array>) =>
+      uploadJsonStateContent(deps, actor, id, body),
+    download: (actor: Actor, id: string, kind: "raw" | "json") => downloadStateContent(deps, actor, id, kind),
+    get: (actor: Actor, id: string) => getStateVersion(deps, actor, id),
+    current: (actor: Actor, workspaceId: string) => getCurrentStateVersion(deps, actor, workspaceId),
+    list: (
+      actor: Actor,
+      ref: { organization: OrganizationName; workspace: string } | { workspaceId: WorkspaceId },
+      page: PageRequest,
+    ) => listStateVersions(deps, actor, ref, page),
+    outputs: (actor: Actor, stateVersionId: string) => listStateVersionOutputs(deps, actor, stateVersionId),
+    currentOutputs: (actor: Actor, workspaceId: string) =>
+      listCurrentStateVersionOutputs(deps, actor, workspaceId),
+    output: (actor: Actor, id: string) => getStateVersionOutput(deps, actor, id),
+    rollback: (actor: Actor, workspaceId: string, targetId: string) =>
+      rollbackStateVersion(deps, actor, workspaceId, targetId),
+    /** For the run domain: the state an apply produced. */
+    saveRunState: (runId: string, workspaceId: string, body: ReadableStream<Uint8Array>) =>
+      saveRunState(deps, runId, workspaceId, body),
+    /** For the workspace domain: is a state upload still in flight? */
+    hasPendingUpload: (workspaceId: string) =>
+      hasRecentPendingStateVersion(deps.db, workspaceId, deps.clock.now()),
+    /** For the workspace domain: removes every stored state of a deleted workspace. */
+    deleteWorkspaceBlobs: async (workspaceId: string) => {
+      const prefix = stateBlobKey(workspaceId, "").replace(/\.tfstate$/, "");
+      for await (const key of deps.blobs.list(prefix)) await deps.blobs.delete(key);
+    },
+  };
+}
+
+export type StateVersionService = ReturnType<typeof createStateVersionService>;

@@ -1,0 +1,4 @@
+import type { AccessPolicy } from "../access/index.ts";
+import type { CoreDeps } from "../shared/deps.ts";
+
+export type TagDeps = CoreDeps & { readonly access: AccessPolicy };

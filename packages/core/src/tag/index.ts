@@ -1,0 +1,3 @@
+export type { TagDeps } from "./deps.ts";
+export * from "./model.ts";
+export * from "./service.ts";

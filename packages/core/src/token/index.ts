@@ -1,0 +1,3 @@
+export * from "./model.ts";
+export * from "./resolve-token.ts";
+export * from "./secret.ts";

@@ -1,0 +1,43 @@
+import { isUniqueViolation, variableSetVariables } from "@terrapod/db";
+import type { Actor } from "@terrapod/kernel";
+import { parseInput } from "../shared/validate.ts";
+import { VariableKeyTakenError } from "../variable/errors.ts";
+import type { Variable, VariableAttributes } from "../variable/model.ts";
+import { CreateVariableInput } from "../variable/schemas.ts";
+import { storedColumns, toVariable } from "../variable/stored.ts";
+import type { VariableSetDeps } from "./deps.ts";
+import { variableSetFor } from "./set-access.ts";
+
+/** Adds a variable to a set; sealed at rest like workspace variables. */
+export async function createSetVariable(
+  deps: VariableSetDeps,
+  actor: Actor,
+  varsetId: string,
+  raw: CreateVariableInput,
+): Promise<Variable> {
+  const set = await variableSetFor(deps, deps.db, actor, varsetId, "varset:manage");
+  const input = parseInput(CreateVariableInput, raw);
+  const id = deps.ids("variable");
+  const now = deps.clock.now();
+  const attrs: VariableAttributes = {
+    key: input.key,
+    category: input.category,
+    hcl: input.hcl ?? false,
+    sensitive: input.sensitive ?? false,
+    description: input.description ?? "",
+  };
+  const row = {
+    id,
+    varsetId: set.id,
+    ...storedColumns(deps.secrets, id, attrs, { plaintext: input.value ?? "" }, id),
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deps.db.insert(variableSetVariables).values(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new VariableKeyTakenError(attrs.key);
+    throw err;
+  }
+  return toVariable(row, { kind: "varset", id: set.id }, deps.secrets);
+}

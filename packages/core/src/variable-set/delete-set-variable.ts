@@ -1,0 +1,20 @@
+import { variableSetVariables } from "@terrapod/db";
+import { type Actor, NotFoundError } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import type { VariableSetDeps } from "./deps.ts";
+import { findSetVariableRow } from "./queries.ts";
+import { variableSetFor } from "./set-access.ts";
+
+export async function deleteSetVariable(
+  deps: VariableSetDeps,
+  actor: Actor,
+  varsetId: string,
+  variableId: string,
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const set = await variableSetFor(deps, tx, actor, varsetId, "varset:manage");
+    const row = await findSetVariableRow(tx, variableId, { forUpdate: true });
+    if (row?.varsetId !== set.id) throw new NotFoundError("variable", variableId);
+    await tx.delete(variableSetVariables).where(eq(variableSetVariables.id, row.id));
+  });
+}

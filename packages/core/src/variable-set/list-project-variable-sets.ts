@@ -1,0 +1,31 @@
+import { type Actor, NotFoundError, type Page, type PageRequest } from "@terrapod/kernel";
+import { parseInput } from "../shared/validate.ts";
+import type { VariableSetDeps } from "./deps.ts";
+import type { VariableSet } from "./model.ts";
+import { findProjectWithOrganization, listVariableSetRows } from "./queries.ts";
+import { ListVariableSetsInput } from "./schemas.ts";
+
+/** The variable sets that reach the workspaces of a project: global sets and sets applied to it. */
+export async function listProjectVariableSets(
+  deps: VariableSetDeps,
+  actor: Actor,
+  projectId: string,
+  raw: ListVariableSetsInput,
+  page: PageRequest,
+): Promise<Page<VariableSet>> {
+  const project = await findProjectWithOrganization(deps.db, projectId);
+  if (!project) throw new NotFoundError("project", projectId);
+  try {
+    await deps.access.requireOrganization(actor, "varset:read", project.organization);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new NotFoundError("project", projectId);
+    throw err;
+  }
+  const input = parseInput(ListVariableSetsInput, raw);
+  const { items, total } = await listVariableSetRows(
+    deps.db,
+    { organizationId: project.organizationId, query: input.query, projectId: project.id },
+    page,
+  );
+  return { items, total, page: page.page, size: page.size };
+}

@@ -1,0 +1,33 @@
+import {
+  type Actor,
+  NotFoundError,
+  type OrganizationName,
+  type Page,
+  type PageRequest,
+} from "@terrapod/kernel";
+import { findOrganizationByName } from "../organization/queries.ts";
+import { parseInput } from "../shared/validate.ts";
+import type { VariableSetDeps } from "./deps.ts";
+import type { VariableSet } from "./model.ts";
+import { listVariableSetRows } from "./queries.ts";
+import { ListVariableSetsInput } from "./schemas.ts";
+
+/** The variable sets of an organization, in name order; `query` filters by name. */
+export async function listVariableSets(
+  deps: VariableSetDeps,
+  actor: Actor,
+  organization: OrganizationName,
+  raw: ListVariableSetsInput,
+  page: PageRequest,
+): Promise<Page<VariableSet>> {
+  await deps.access.requireOrganization(actor, "varset:read", organization);
+  const input = parseInput(ListVariableSetsInput, raw);
+  const org = await findOrganizationByName(deps.db, organization);
+  if (!org) throw new NotFoundError("organization", organization);
+  const { items, total } = await listVariableSetRows(
+    deps.db,
+    { organizationId: org.id, query: input.query },
+    page,
+  );
+  return { items, total, page: page.page, size: page.size };
+}

@@ -1,0 +1,43 @@
+import { isUniqueViolation, variableSetVariables } from "@terrapod/db";
+import { type Actor, NotFoundError } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { parseInput } from "../shared/validate.ts";
+import { VariableKeyTakenError } from "../variable/errors.ts";
+import type { Variable } from "../variable/model.ts";
+import { UpdateVariableInput } from "../variable/schemas.ts";
+import { attributesOf, mergeAttributes, storedColumns, toVariable } from "../variable/stored.ts";
+import type { VariableSetDeps } from "./deps.ts";
+import { findSetVariableRow } from "./queries.ts";
+import { variableSetFor } from "./set-access.ts";
+
+/** Updates a variable of a set, with the same rules as workspace variables. */
+export async function updateSetVariable(
+  deps: VariableSetDeps,
+  actor: Actor,
+  varsetId: string,
+  variableId: string,
+  raw: UpdateVariableInput,
+): Promise<Variable> {
+  let key: string | undefined;
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const set = await variableSetFor(deps, tx, actor, varsetId, "varset:manage");
+      const row = await findSetVariableRow(tx, variableId, { forUpdate: true });
+      if (row?.varsetId !== set.id) throw new NotFoundError("variable", variableId);
+      const input = parseInput(UpdateVariableInput, raw);
+      const attrs = mergeAttributes(attributesOf(row), input);
+      key = attrs.key;
+      const value = input.value === undefined ? { keptSealed: row.value } : { plaintext: input.value ?? "" };
+      const columns = storedColumns(deps.secrets, row.id, attrs, value, row.versionId);
+      const updated = { ...row, ...columns, updatedAt: deps.clock.now() };
+      await tx
+        .update(variableSetVariables)
+        .set({ ...columns, updatedAt: updated.updatedAt })
+        .where(eq(variableSetVariables.id, row.id));
+      return toVariable(updated, { kind: "varset", id: set.id }, deps.secrets);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err) && key !== undefined) throw new VariableKeyTakenError(key);
+    throw err;
+  }
+}

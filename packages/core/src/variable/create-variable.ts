@@ -1,0 +1,38 @@
+import { isUniqueViolation, variables } from "@terrapod/db";
+import type { Actor } from "@terrapod/kernel";
+import { parseInput } from "../shared/validate.ts";
+import type { VariableDeps } from "./deps.ts";
+import { VariableKeyTakenError } from "./errors.ts";
+import type { Variable, VariableAttributes } from "./model.ts";
+import { CreateVariableInput } from "./schemas.ts";
+import { storedColumns, toVariable } from "./stored.ts";
+import { workspaceForVariables } from "./workspace-access.ts";
+
+/** Creates a workspace variable; its value is sealed at rest whether or not it is sensitive. */
+export async function createVariable(
+  deps: VariableDeps,
+  actor: Actor,
+  workspaceId: string,
+  raw: CreateVariableInput,
+): Promise<Variable> {
+  const ws = await workspaceForVariables(deps, deps.db, actor, workspaceId, "variable:write");
+  const input = parseInput(CreateVariableInput, raw);
+  const id = deps.ids("variable");
+  const now = deps.clock.now();
+  const attrs: VariableAttributes = {
+    key: input.key,
+    category: input.category,
+    hcl: input.hcl ?? false,
+    sensitive: input.sensitive ?? false,
+    description: input.description ?? "",
+  };
+  const columns = storedColumns(deps.secrets, id, attrs, { plaintext: input.value ?? "" }, id);
+  const row = { id, workspaceId: ws.id, ...columns, createdAt: now, updatedAt: now };
+  try {
+    await deps.db.insert(variables).values(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new VariableKeyTakenError(attrs.key);
+    throw err;
+  }
+  return toVariable(row, { kind: "workspace", id: ws.id }, deps.secrets);
+}

@@ -1,0 +1,9 @@
+import type { AccessPolicy } from "../access/index.ts";
+import type { CoreDeps } from "../shared/deps.ts";
+import type { SecretSealer } from "../shared/secrets.ts";
+
+export type VariableDeps = CoreDeps & {
+  readonly access: AccessPolicy;
+  /** Seals every variable value at rest. */
+  readonly secrets: SecretSealer;
+};

@@ -1,0 +1,47 @@
+import { isUniqueViolation, variables } from "@terrapod/db";
+import { type Actor, NotFoundError, type WorkspaceId } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { parseInput } from "../shared/validate.ts";
+import type { VariableDeps } from "./deps.ts";
+import { VariableKeyTakenError } from "./errors.ts";
+import type { Variable } from "./model.ts";
+import { findVariableRowForUpdate } from "./queries.ts";
+import { UpdateVariableInput } from "./schemas.ts";
+import { attributesOf, mergeAttributes, storedColumns, toVariable } from "./stored.ts";
+import { workspaceForVariables } from "./workspace-access.ts";
+
+/**
+ * Updates a workspace variable. Absent attributes keep their value; the version id changes even when
+ * nothing else does. A sensitive variable cannot be made non-sensitive.
+ */
+export async function updateVariable(
+  deps: VariableDeps,
+  actor: Actor,
+  ref: { readonly workspaceId?: string | undefined; readonly variableId: string },
+  raw: UpdateVariableInput,
+): Promise<Variable> {
+  let key: string | undefined;
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const row = await findVariableRowForUpdate(tx, ref.variableId);
+      if (!row || (ref.workspaceId !== undefined && row.workspaceId !== ref.workspaceId)) {
+        throw new NotFoundError("variable", ref.variableId);
+      }
+      await workspaceForVariables(deps, tx, actor, row.workspaceId, "variable:write");
+      const input = parseInput(UpdateVariableInput, raw);
+      const attrs = mergeAttributes(attributesOf(row), input);
+      key = attrs.key;
+      const value = input.value === undefined ? { keptSealed: row.value } : { plaintext: input.value ?? "" };
+      const columns = storedColumns(deps.secrets, row.id, attrs, value, row.versionId);
+      const updated = { ...row, ...columns, updatedAt: deps.clock.now() };
+      await tx
+        .update(variables)
+        .set({ ...columns, updatedAt: updated.updatedAt })
+        .where(eq(variables.id, row.id));
+      return toVariable(updated, { kind: "workspace", id: row.workspaceId as WorkspaceId }, deps.secrets);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err) && key !== undefined) throw new VariableKeyTakenError(key);
+    throw err;
+  }
+}

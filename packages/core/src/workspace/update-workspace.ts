@@ -1,0 +1,45 @@
+import { isUniqueViolation, workspaces } from "@terrapod/db";
+import { type Actor, InternalError, InvalidError, NotFoundError } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { findProjectInOrganization } from "../project/queries.ts";
+import { parseInput } from "../shared/validate.ts";
+import type { WorkspaceDeps } from "./deps.ts";
+import { WorkspaceNameTakenError } from "./errors.ts";
+import type { Workspace } from "./model.ts";
+import { findWorkspaceById, findWorkspaceForUpdate } from "./queries.ts";
+import { UpdateWorkspaceInput } from "./schemas.ts";
+
+export async function updateWorkspace(
+  deps: WorkspaceDeps,
+  actor: Actor,
+  id: string,
+  raw: UpdateWorkspaceInput,
+): Promise<Workspace> {
+  const input = parseInput(UpdateWorkspaceInput, raw);
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const current = await findWorkspaceForUpdate(tx, id);
+      if (!current) throw new NotFoundError("workspace", id);
+      await deps.access.requireWorkspace(actor, "workspace:update", current);
+      if (input.projectId && input.projectId !== current.projectId) {
+        const project = await findProjectInOrganization(tx, current.organizationId, input.projectId);
+        if (!project) throw new InvalidError(`project ${input.projectId} not found`, "projectId");
+      }
+      const { tagNames: _t, workingDirectory, ...fields } = input;
+      const changes: Record<string, unknown> = Object.fromEntries(
+        Object.entries(fields).filter(([, v]) => v !== undefined),
+      );
+      if (workingDirectory !== undefined) changes.workingDirectory = workingDirectory ?? "";
+      await tx
+        .update(workspaces)
+        .set({ ...changes, updatedAt: deps.clock.now() })
+        .where(eq(workspaces.id, current.id));
+      const ws = await findWorkspaceById(tx, current.id);
+      if (!ws) throw new InternalError("workspace vanished during update");
+      return ws;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err) && input.name) throw new WorkspaceNameTakenError(input.name);
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { workspaces } from "./workspaces.ts";
+
+const ts = () => timestamp({ withTimezone: true, precision: 3 });
+
+export const configurationVersions = pgTable(
+  "configuration_versions",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    status: text({ enum: ["pending", "uploaded", "errored", "archived"] }).notNull(),
+    errorMessage: text(),
+    autoQueueRuns: boolean().notNull().default(true),
+    speculative: boolean().notNull().default(false),
+    provisional: boolean().notNull().default(false),
+    source: text().notNull().default("tfe-api"),
+    size: bigint({ mode: "number" }),
+    uploadStartedAt: ts(),
+    createdAt: ts().notNull(),
+    uploadedAt: ts(),
+  },
+  (t) => [index("configuration_versions_ws_created_idx").on(t.workspaceId, t.createdAt)],
+);
+
+export type RunVariableRecord = { key: string; value: string };
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: text().primaryKey(),
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    configurationVersionId: text()
+      .notNull()
+      .references(() => configurationVersions.id, { onDelete: "cascade" }),
+    status: text().notNull(),
+    message: text().notNull().default(""),
+    source: text().notNull().default("tfe-api"),
+    isDestroy: boolean().notNull().default(false),
+    refresh: boolean().notNull().default(true),
+    refreshOnly: boolean().notNull().default(false),
+    targetAddrs: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    replaceAddrs: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    planOnly: boolean().notNull().default(false),
+    speculative: boolean().notNull().default(false),
+    savePlan: boolean().notNull().default(false),
+    autoApply: boolean().notNull().default(false),
+    allowEmptyApply: boolean().notNull().default(false),
+    /** Requested engine version override (`terraform-version` on run create). */
+    terraformVersion: text(),
+    /** The engine and version the run executes with, resolved when it is created. */
+    engine: text().notNull().default("terraform"),
+    engineVersion: text().notNull().default(""),
+    /** Run variables (`-var`), sealed JSON `[{key, value}]`. */
+    variables: text(),
+    createdBy: text(),
+    hasChanges: boolean(),
+    errorMessage: text(),
+    statusTimestamps: jsonb().$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    /** Serial of the queue: runs of a workspace execute in this order. */
+    queuedAt: ts(),
+    planId: text().notNull(),
+    planStatus: text().notNull().default("pending"),
+    planTimestamps: jsonb().$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    planAdditions: integer(),
+    planChanges: integer(),
+    planDestructions: integer(),
+    planImports: integer(),
+    applyId: text().notNull(),
+    applyStatus: text().notNull().default("pending"),
+    applyTimestamps: jsonb().$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    applyAdditions: integer(),
+    applyChanges: integer(),
+    applyDestructions: integer(),
+    applyImports: integer(),
+    /** Execution: which executor holds the current phase, since when, last sign of life. */
+    claimedBy: text(),
+    attempt: integer().notNull().default(0),
+    heartbeatAt: ts(),
+    cancelRequestedAt: ts(),
+    forceCancelRequested: boolean().notNull().default(false),
+    confirmedBy: text(),
+    createdAt: ts().notNull(),
+    updatedAt: ts().notNull(),
+  },
+  (t) => [
+    index("runs_ws_created_idx").on(t.workspaceId, t.createdAt),
+    index("runs_status_idx").on(t.status),
+    index("runs_plan_id_idx").on(t.planId),
+    index("runs_apply_id_idx").on(t.applyId),
+  ],
+);
+
+export const runEvents = pgTable(
+  "run_events",
+  {
+    id: text().primaryKey(),
+    runId: text()
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    action: text().notNull(),
+    description: text().notNull().default(""),
+    actor: text(),
+    createdAt: ts().notNull(),
+  },
+  (t) => [index("run_events_run_idx").on(t.runId, t.createdAt)],
+);
+
+export type ConfigurationVersionRow = typeof configurationVersions.$inferSelect;
+export type RunRow = typeof runs.$inferSelect;
+export type NewRunRow = typeof runs.$inferInsert;
+export type RunEventRow = typeof runEvents.$inferSelect;

@@ -1,0 +1,339 @@
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { InternalError, TerrapodError, UnavailableError } from "@terrapod/kernel";
+import type { BlobBody, BlobMeta, BlobStore, PutOptions } from "./blob-store.ts";
+import { bodyToStream, checkMaxBytes, checkRange, precheckSize } from "./body.ts";
+import { assertValidKey, assertValidPrefix } from "./keys.ts";
+import { streamingUpload } from "./s3-multipart-upload.ts";
+
+export type S3BlobStoreConfig = {
+  readonly bucket: string;
+  /** Custom endpoint for S3-compatible servers (MinIO, Ceph, moto…); AWS when omitted. */
+  readonly endpoint?: string | undefined;
+  readonly region: string;
+  /** Address buckets by path (`endpoint/bucket/key`), as most S3-compatible servers need. Default true. */
+  readonly forcePathStyle?: boolean | undefined;
+  /** Static credentials; the SDK's default provider chain (env, IRSA, instance profile) when omitted. */
+  readonly credentials?:
+    | {
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly sessionToken?: string | undefined;
+      }
+    | undefined;
+  /** Prepended to every key (e.g. `terrapod/`), so one bucket can be shared. */
+  readonly prefix?: string | undefined;
+  /** Multipart part size in bytes (minimum and default 5 MiB). Memory per put ≈ partSize × (queueSize + 1). */
+  readonly partSize?: number | undefined;
+  /**
+   * Parts uploaded concurrently per put while the next one fills. Default 1, which keeps a put at
+   * ≈ 2 × partSize plus the HTTP client's copy of the part in flight; raise it on high-latency links.
+   */
+  readonly queueSize?: number | undefined;
+  /** SDK attempts per request (default 3). */
+  readonly maxAttempts?: number | undefined;
+  /**
+   * "when-required" (default) sends and checks the newer flexible checksums only where S3 demands them,
+   * which many S3-compatible servers need; "when-supported" always uses them (AWS S3).
+   */
+  readonly checksums?: "when-required" | "when-supported" | undefined;
+};
+
+export type S3BlobStore = BlobStore & {
+  /** Creates the bucket when it does not exist (embedded setups and tests). */
+  ensureBucket(): Promise<void>;
+  /** Closes the client's sockets. */
+  destroy(): void;
+};
+
+const minPartSize = 5 * 1024 * 1024;
+
+/**
+ * A BlobStore on S3 or an S3-compatible server.
+ *
+ * - `put` streams through `streamingUpload` (a single PutObject for small bodies, multipart otherwise);
+ *   S3 makes an object visible only when the PutObject/CompleteMultipartUpload succeeds, so a failed
+ *   or oversized write leaves the previous object untouched and the multipart upload is aborted.
+ * - `get` streams the response body; `getRange` is a ranged GET.
+ * - Missing keys (NoSuchKey / 404) are `undefined`; transport failures, throttling and 5xx replies are
+ *   UnavailableError; anything else is InternalError. The SDK error is always the `cause`.
+ * - `head` reports the stored Content-Type when the object was written with one.
+ */
+export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
+  const bucket = config.bucket;
+  const keyPrefix = normalizePrefix(config.prefix);
+  const partSize = Math.max(minPartSize, config.partSize ?? minPartSize);
+  const queueSize = Math.max(1, Math.floor(config.queueSize ?? 1));
+  const checksumMode = config.checksums === "when-supported" ? "WHEN_SUPPORTED" : "WHEN_REQUIRED";
+  const clientConfig: S3ClientConfig = {
+    region: config.region,
+    forcePathStyle: config.forcePathStyle ?? true,
+    requestChecksumCalculation: checksumMode,
+    responseChecksumValidation: checksumMode,
+    maxAttempts: config.maxAttempts ?? 3,
+  };
+  if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint;
+  if (config.credentials !== undefined) {
+    const { accessKeyId, secretAccessKey, sessionToken } = config.credentials;
+    clientConfig.credentials =
+      sessionToken === undefined
+        ? { accessKeyId, secretAccessKey }
+        : { accessKeyId, secretAccessKey, sessionToken };
+  }
+  const client = new S3Client(clientConfig);
+  const objectKey = (key: string) => `${keyPrefix}${key}`;
+
+  async function put(key: string, body: BlobBody, opts?: PutOptions): Promise<BlobMeta> {
+    assertValidKey(key);
+    const maxBytes = checkMaxBytes(opts?.maxBytes);
+    precheckSize(`blob ${key}`, body, maxBytes);
+    const contentType = opts?.contentType;
+    try {
+      const size = await streamingUpload({
+        client,
+        bucket,
+        key: objectKey(key),
+        body: bodyToStream(body),
+        contentType,
+        maxBytes,
+        what: `blob ${key}`,
+        partSize,
+        queueSize,
+      });
+      return contentType === undefined ? { size } : { size, contentType };
+    } catch (err) {
+      throw mapS3Error(err, `putting ${key}`);
+    }
+  }
+
+  async function get(key: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    assertValidKey(key);
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      if (!out.Body) throw new InternalError(`S3 returned no body for ${key}`);
+      return toWebStream(out.Body.transformToWebStream(), key);
+    } catch (err) {
+      if (isMissingKey(err)) return undefined;
+      throw mapS3Error(err, `getting ${key}`);
+    }
+  }
+
+  async function getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    assertValidKey(key);
+    checkRange(offset, length);
+    if (length === 0) return (await head(key)) === undefined ? undefined : new Uint8Array(0);
+    try {
+      const out = await client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: objectKey(key),
+          Range: `bytes=${offset}-${offset + length - 1}`,
+        }),
+      );
+      if (!out.Body) return new Uint8Array(0);
+      const bytes = await out.Body.transformToByteArray();
+      // A server that ignores Range answers 200 with the whole object.
+      if (out.ContentRange === undefined && bytes.byteLength > length) {
+        return bytes.slice(offset, offset + length);
+      }
+      return bytes;
+    } catch (err) {
+      if (isMissingKey(err)) return undefined;
+      // 416: the object exists but the range starts at or past its end.
+      if (statusOf(err) === 416 || nameOf(err) === "InvalidRange") return new Uint8Array(0);
+      throw mapS3Error(err, `getting a range of ${key}`);
+    }
+  }
+
+  async function head(key: string): Promise<BlobMeta | undefined> {
+    assertValidKey(key);
+    try {
+      const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      const size = out.ContentLength ?? 0;
+      return out.ContentType === undefined ? { size } : { size, contentType: out.ContentType };
+    } catch (err) {
+      if (isMissingKey(err)) return undefined;
+      throw mapS3Error(err, `reading metadata of ${key}`);
+    }
+  }
+
+  async function del(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+    } catch (err) {
+      if (isMissingKey(err)) return;
+      throw mapS3Error(err, `deleting ${key}`);
+    }
+  }
+
+  async function* list(prefix: string): AsyncGenerator<string> {
+    assertValidPrefix(prefix);
+    let continuationToken: string | undefined;
+    do {
+      let page: Awaited<ReturnType<typeof listPage>>;
+      try {
+        page = await listPage(prefix, continuationToken);
+      } catch (err) {
+        throw mapS3Error(err, `listing ${prefix}`);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key?.startsWith(keyPrefix)) yield object.Key.slice(keyPrefix.length);
+      }
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
+  }
+
+  function listPage(prefix: string, continuationToken: string | undefined) {
+    return client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: objectKey(prefix),
+        ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }),
+      }),
+    );
+  }
+
+  async function ping(): Promise<void> {
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      throw new UnavailableError(`S3 bucket ${bucket} is not reachable: ${messageOf(err)}`, { cause: err });
+    }
+  }
+
+  async function ensureBucket(): Promise<void> {
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 404 && nameOf(err) !== "NotFound" && nameOf(err) !== "NoSuchBucket") {
+        throw mapS3Error(err, `checking bucket ${bucket}`);
+      }
+    }
+    try {
+      await client.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(config.region === "us-east-1"
+            ? {}
+            : {
+                CreateBucketConfiguration: { LocationConstraint: config.region as BucketLocationConstraint },
+              }),
+        }),
+      );
+    } catch (err) {
+      // Created concurrently by another replica or test: that is the outcome we wanted.
+      if (nameOf(err) === "BucketAlreadyOwnedByYou") return;
+      throw mapS3Error(err, `creating bucket ${bucket}`);
+    }
+  }
+
+  return { put, get, getRange, head, delete: del, list, ping, ensureBucket, destroy: () => client.destroy() };
+}
+
+function normalizePrefix(prefix: string | undefined): string {
+  if (prefix === undefined || prefix === "") return "";
+  const trimmed = prefix.replace(/^\/+/, "");
+  return trimmed.endsWith("/") ? trimmed : `${trimmed}/`;
+}
+
+/**
+ * Re-wraps the SDK's body as a pull-based stream of Uint8Array that maps mid-stream failures (a reset
+ * connection) to UnavailableError; backpressure flows through because we read only on pull.
+ */
+function toWebStream(source: ReadableStream, key: string): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const value: unknown = next.value;
+        if (value instanceof Uint8Array) controller.enqueue(value);
+        else throw new InternalError(`S3 body for ${key} yielded a non-byte chunk`);
+      } catch (err) {
+        controller.error(mapS3Error(err, `reading ${key}`));
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  });
+}
+
+function metadataOf(err: unknown): { httpStatusCode?: number } | undefined {
+  if (typeof err !== "object" || err === null || !("$metadata" in err)) return undefined;
+  const meta = err.$metadata;
+  return typeof meta === "object" && meta !== null ? meta : undefined;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = metadataOf(err)?.httpStatusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+function nameOf(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** NoSuchKey (GET) or a bare 404 (HEAD has no body to name the error). NoSuchBucket is not "missing". */
+function isMissingKey(err: unknown): boolean {
+  const name = nameOf(err);
+  if (name === "NoSuchKey" || name === "NotFound") return true;
+  return statusOf(err) === 404 && name !== "NoSuchBucket";
+}
+
+const unavailableNames = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ThrottlingException",
+  "SlowDown",
+  "ServiceUnavailable",
+  "InternalError",
+  "NoSuchBucket",
+  "AbortError",
+]);
+
+/**
+ * Transport failures (no HTTP reply: refused, reset, DNS, TLS, timeouts), throttling and 5xx replies
+ * mean "S3 is not usable right now"; everything else is unexpected.
+ */
+function mapS3Error(err: unknown, what: string): TerrapodError {
+  if (err instanceof TerrapodError) return err;
+  const status = statusOf(err);
+  const message = `S3 ${what} failed: ${messageOf(err)}`;
+  const transportFailure =
+    status === undefined && (metadataOf(err) !== undefined || /^E[A-Z_]+$/.test(codeOf(err)));
+  if (
+    transportFailure ||
+    (status !== undefined && (status >= 500 || status === 429)) ||
+    unavailableNames.has(nameOf(err) ?? "")
+  ) {
+    return new UnavailableError(message, { cause: err });
+  }
+  return new InternalError(message, { cause: err });
+}
+
+function codeOf(err: unknown): string {
+  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string")
+    return err.code;
+  return "";
+}

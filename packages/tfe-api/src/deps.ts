@@ -1,0 +1,33 @@
+import type { CapabilitySigner } from "@terrapod/auth";
+import type {
+  ConfigurationVersionService,
+  OrganizationService,
+  RunService,
+  StateVersionService,
+  TagService,
+  VariableService,
+  VariableSetService,
+  WorkspaceService,
+} from "@terrapod/core";
+import type { Actor } from "@terrapod/kernel";
+
+/** Everything the TFE API needs, as narrow ports; the server's composition root satisfies them. */
+export type TfeDeps = {
+  readonly authenticate: (authorization: string | null) => Promise<Actor>;
+  readonly capabilities: CapabilitySigner;
+  /** Public base URL for absolute links; when absent, the request's own origin is used. */
+  readonly publicUrl: URL | undefined;
+  readonly organizations: OrganizationService;
+  readonly workspaces: WorkspaceService;
+  readonly tags: TagService;
+  readonly stateVersions: StateVersionService;
+  readonly variables: VariableService;
+  readonly variableSets: VariableSetService;
+  readonly configurationVersions: ConfigurationVersionService;
+  readonly runs: RunService;
+  readonly limits: { readonly jsonBodyBytes: number };
+};
+
+export async function actorOf(deps: TfeDeps, request: Request): Promise<Actor> {
+  return deps.authenticate(request.headers.get("authorization"));
+}

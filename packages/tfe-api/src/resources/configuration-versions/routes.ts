@@ -1,0 +1,65 @@
+import { BadRequestError } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readOptionalJson } from "../../jsonapi/body.ts";
+import { collectionResponse, resourceResponse } from "../../jsonapi/document.ts";
+import { parsePage } from "../../jsonapi/query.ts";
+import { originOf, urlBuilder } from "../../urls.ts";
+import { serializeConfigurationVersion } from "./serializer.ts";
+
+const cvAttributes: AttributeMap = {
+  fields: { "auto-queue-runs": "autoQueueRuns", speculative: "speculative", provisional: "provisional" },
+  ignored: ["source"],
+};
+
+export function configurationVersionRoutes(deps: TfeDeps) {
+  const cvs = deps.configurationVersions;
+  const urlsFor = (request: Request) => urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+  return new Elysia({ name: "tfe.configuration-versions" })
+    .post(
+      "/workspaces/:id/configuration-versions",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const doc = await readOptionalJson(request, deps.limits.jsonBodyBytes);
+        const input =
+          doc === undefined
+            ? {}
+            : mapAttributes(jsonApiData(doc, ["configuration-versions", ""]).attributes, cvAttributes);
+        const cv = await cvs.create(actor, params.id, input);
+        return resourceResponse(serializeConfigurationVersion(cv, urlsFor(request)), { status: 201 });
+      },
+      { parse: "none" },
+    )
+    .get("/workspaces/:id/configuration-versions", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const page = await cvs.list(actor, params.id, parsePage(new URL(request.url).searchParams));
+      const urls = urlsFor(request);
+      return collectionResponse(
+        page.items.map((cv) => serializeConfigurationVersion(cv, urls)),
+        { page },
+      );
+    })
+    .get("/configuration-versions/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(
+        serializeConfigurationVersion(await cvs.get(actor, params.id), urlsFor(request)),
+      );
+    })
+    .get("/configuration-versions/:id/download", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return new Response(await cvs.download(actor, params.id), {
+        headers: { "content-type": "application/gzip" },
+      });
+    })
+    .put(
+      "/cap/configuration-upload/:token",
+      async ({ request, params }) => {
+        const actor = deps.capabilities.verify(params.token, "configuration-upload");
+        if (!request.body) throw new BadRequestError("the request has no body");
+        await cvs.upload(actor, actor.resourceId, request.body);
+        return new Response(null, { status: 200 });
+      },
+      { parse: "none" },
+    );
+}

@@ -1,0 +1,95 @@
+import type { OrganizationName } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import type { TfeDeps } from "../../deps.ts";
+import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson } from "../../jsonapi/body.ts";
+import { collectionResponse, noContent, resourceResponse } from "../../jsonapi/document.ts";
+import { parsePage } from "../../jsonapi/query.ts";
+import { serializeEntitlements, serializeOrganization } from "./serializer.ts";
+
+const organizationAttributes: AttributeMap = {
+  fields: {
+    name: "name",
+    email: "email",
+    "collaborator-auth-policy": "collaboratorAuthPolicy",
+    "cost-estimation-enabled": "costEstimationEnabled",
+    "session-remember": "sessionRemember",
+    "session-timeout": "sessionTimeout",
+    "allow-force-delete-workspaces": "allowForceDeleteWorkspaces",
+    "assessments-enforced": "assessmentsEnforced",
+    "default-execution-mode": "defaultExecutionMode",
+    "send-passing-statuses-for-untriggered-speculative-plans":
+      "sendPassingStatusesForUntriggeredSpeculativePlans",
+  },
+  ignored: [
+    "owners-team-saml-role-id",
+    "aggregated-commit-status-enabled",
+    "speculative-plan-management-enabled",
+    "enforce-hyok",
+    "stacks-enabled",
+    "registry-monorepo-support-enabled",
+    "user-tokens-enabled",
+    "max-ttl-enabled",
+  ],
+};
+
+export function organizationRoutes(deps: TfeDeps) {
+  const render = async (
+    actor: Parameters<TfeDeps["organizations"]["permissions"]>[0],
+    org: { name: OrganizationName },
+  ) => deps.organizations.permissions(actor, org.name);
+
+  return new Elysia({ name: "tfe.organizations" })
+    .get("/organizations", async ({ request }) => {
+      const actor = await deps.authenticate(request.headers.get("authorization"));
+      const page = await deps.organizations.list(actor, parsePage(new URL(request.url).searchParams));
+      const data = await Promise.all(
+        page.items.map(async (o) => serializeOrganization(o, await render(actor, o))),
+      );
+      return collectionResponse(data, { page });
+    })
+    .post(
+      "/organizations",
+      async ({ request }) => {
+        const actor = await deps.authenticate(request.headers.get("authorization"));
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["organizations"]);
+        const input = mapAttributes(data.attributes, organizationAttributes);
+        const org = await withWirePointers(organizationAttributes, () =>
+          deps.organizations.create(actor, input as Parameters<TfeDeps["organizations"]["create"]>[1]),
+        );
+        return resourceResponse(serializeOrganization(org, await render(actor, org)), { status: 201 });
+      },
+      { parse: "none" },
+    )
+    .get("/organizations/:org", async ({ request, params }) => {
+      const actor = await deps.authenticate(request.headers.get("authorization"));
+      const org = await deps.organizations.get(actor, params.org as OrganizationName);
+      return resourceResponse(serializeOrganization(org, await render(actor, org)));
+    })
+    .patch(
+      "/organizations/:org",
+      async ({ request, params }) => {
+        const actor = await deps.authenticate(request.headers.get("authorization"));
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["organizations"]);
+        const input = mapAttributes(data.attributes, organizationAttributes);
+        const org = await withWirePointers(organizationAttributes, () =>
+          deps.organizations.update(actor, params.org as OrganizationName, input),
+        );
+        return resourceResponse(serializeOrganization(org, await render(actor, org)));
+      },
+      { parse: "none" },
+    )
+    .delete("/organizations/:org", async ({ request, params }) => {
+      const actor = await deps.authenticate(request.headers.get("authorization"));
+      await deps.organizations.delete(actor, params.org as OrganizationName);
+      return noContent();
+    })
+    .get("/organizations/:org/entitlement-set", async ({ request, params }) => {
+      const actor = await deps.authenticate(request.headers.get("authorization"));
+      const { organization, entitlements } = await deps.organizations.entitlements(
+        actor,
+        params.org as OrganizationName,
+      );
+      return resourceResponse(serializeEntitlements(organization, entitlements));
+    });
+}

@@ -1,0 +1,243 @@
+import type { Run } from "@terrapod/core";
+import { type Actor, BadRequestError, InvalidError, type OrganizationName } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson, readOptionalJson, relationshipId } from "../../jsonapi/body.ts";
+import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
+import { parseInclude, parsePage } from "../../jsonapi/query.ts";
+import { originOf, type UrlBuilder, urlBuilder } from "../../urls.ts";
+import { serializeConfigurationVersion } from "../configuration-versions/serializer.ts";
+import { serializeWorkspace } from "../workspaces/serializer.ts";
+import { frameLog } from "./log-framing.ts";
+import {
+  serializeApply,
+  serializeCapacity,
+  serializePlan,
+  serializeRun,
+  serializeRunEvent,
+} from "./serializer.ts";
+
+const runAttributes: AttributeMap = {
+  fields: {
+    message: "message",
+    "is-destroy": "isDestroy",
+    refresh: "refresh",
+    "refresh-only": "refreshOnly",
+    "target-addrs": "targetAddrs",
+    "replace-addrs": "replaceAddrs",
+    "plan-only": "planOnly",
+    "auto-apply": "autoApply",
+    "allow-empty-apply": "allowEmptyApply",
+    "save-plan": "savePlan",
+    "terraform-version": "terraformVersion",
+    variables: "variables",
+  },
+  ignored: ["allow-config-generation", "policy-paths", "invoke-action-addrs", "debugging-mode"],
+};
+
+/** Where a run came from, as TFE reports it: the cloud block, the remote backend, or the API. */
+function sourceOf(request: Request): string {
+  if (request.headers.get("x-terraform-integration") === "cloud") return "terraform+cloud";
+  if (request.headers.get("terraform-version")) return "terraform";
+  return "tfe-api";
+}
+
+const maxLogRead = 1024 * 1024;
+
+export function runRoutes(deps: TfeDeps) {
+  const runs = deps.runs;
+  const urlsFor = (request: Request) => urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+
+  async function included(actor: Actor, run: Run, include: Set<string>, urls: UrlBuilder) {
+    const out: ResourceObject[] = [];
+    if (include.has("plan")) out.push(serializePlan(run, urls));
+    if (include.has("apply")) out.push(serializeApply(run, urls));
+    if (include.has("workspace")) {
+      const ws = await deps.workspaces.get(actor, run.workspaceId);
+      out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
+    }
+    if (include.has("configuration_version") || include.has("configuration-version")) {
+      out.push(
+        serializeConfigurationVersion(
+          await deps.configurationVersions.get(actor, run.configurationVersionId),
+          urls,
+        ),
+      );
+    }
+    return out;
+  }
+
+  async function render(actor: Actor, run: Run, request: Request, status = 200) {
+    const urls = urlsFor(request);
+    const include = parseInclude(new URL(request.url).searchParams);
+    return resourceResponse(serializeRun(run, await runs.permissions(actor, run)), {
+      status,
+      included: await included(actor, run, include, urls),
+    });
+  }
+
+  /** Run actions take an optional `{comment}` and answer 202 with no body, as TFE does. */
+  async function action(request: Request, fn: (actor: Actor, comment?: string) => Promise<unknown>) {
+    const actor = await actorOf(deps, request);
+    const body = (await readOptionalJson(request, deps.limits.jsonBodyBytes)) as
+      | { comment?: unknown }
+      | undefined;
+    await fn(actor, typeof body?.comment === "string" ? body.comment : undefined);
+    return new Response(null, { status: 202 });
+  }
+
+  return new Elysia({ name: "tfe.runs" })
+    .post(
+      "/runs",
+      async ({ request }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["runs"]);
+        const workspaceId = relationshipId(data, "workspace");
+        if (!workspaceId) {
+          throw new InvalidError("relationships.workspace is required", "/data/relationships/workspace");
+        }
+        const input = mapAttributes(data.attributes, runAttributes);
+        const cv = relationshipId(data, "configuration-version");
+        const run = await withWirePointers(runAttributes, () =>
+          runs.create(actor, {
+            ...(input as object),
+            workspaceId,
+            ...(cv ? { configurationVersionId: cv } : {}),
+            source: sourceOf(request),
+          } as Parameters<typeof runs.create>[1]),
+        );
+        return render(actor, run, request, 201);
+      },
+      { parse: "none" },
+    )
+    .get("/runs/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await runs.get(actor, params.id), request);
+    })
+    .get("/workspaces/:id/runs", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      const csv = (v: string | null) =>
+        v
+          ?.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
+      const statuses = csv(sp.get("filter[status]"));
+      const operations = csv(sp.get("filter[operation]"));
+      const page = await runs.list(
+        actor,
+        params.id,
+        {
+          ...(statuses ? { statuses } : {}),
+          ...(operations
+            ? { operations: operations as NonNullable<Parameters<typeof runs.list>[2]["operations"]> }
+            : {}),
+        },
+        parsePage(sp),
+      );
+      const data = await Promise.all(
+        page.items.map(async (r) => serializeRun(r, await runs.permissions(actor, r))),
+      );
+      return collectionResponse(data, { page });
+    })
+    .get("/organizations/:org/runs/queue", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const page = await runs.queue(
+        actor,
+        params.org as OrganizationName,
+        parsePage(new URL(request.url).searchParams),
+      );
+      const data = await Promise.all(
+        page.items.map(async (r) =>
+          serializeRun(r, await runs.permissions(actor, r), { positionInQueue: r.positionInQueue }),
+        ),
+      );
+      return collectionResponse(data, { page });
+    })
+    .get("/organizations/:org/capacity", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeCapacity(await runs.capacity(actor, params.org as OrganizationName)));
+    })
+    .get("/runs/:id/run-events", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const events = await runs.events(actor, params.id);
+      return collectionResponse(events.map(serializeRunEvent), {
+        page: { page: 1, size: Math.max(events.length, 1), total: events.length },
+      });
+    })
+    .get("/runs/:id/task-stages", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await runs.get(actor, params.id);
+      return collectionResponse([], { page: { page: 1, size: 20, total: 0 } });
+    })
+    .get("/runs/:id/policy-checks", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await runs.get(actor, params.id);
+      return collectionResponse([], { page: { page: 1, size: 20, total: 0 } });
+    })
+    .post(
+      "/runs/:id/actions/apply",
+      ({ request, params }) => action(request, (a, c) => runs.confirm(a, params.id, c)),
+      { parse: "none" },
+    )
+    .post(
+      "/runs/:id/actions/discard",
+      ({ request, params }) => action(request, (a) => runs.discard(a, params.id)),
+      { parse: "none" },
+    )
+    .post(
+      "/runs/:id/actions/cancel",
+      ({ request, params }) => action(request, (a) => runs.cancel(a, params.id, { force: false })),
+      { parse: "none" },
+    )
+    .post(
+      "/runs/:id/actions/force-cancel",
+      ({ request, params }) => action(request, (a) => runs.cancel(a, params.id, { force: true })),
+      { parse: "none" },
+    )
+    .post(
+      "/runs/:id/actions/force-execute",
+      ({ request, params }) => action(request, (a) => runs.forceExecute(a, params.id)),
+      { parse: "none" },
+    )
+    .get("/runs/:id/plan", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializePlan(await runs.get(actor, params.id), urlsFor(request)));
+    })
+    .get("/runs/:id/apply", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeApply(await runs.get(actor, params.id), urlsFor(request)));
+    })
+    .get("/plans/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializePlan(await runs.byPhase(actor, params.id), urlsFor(request)));
+    })
+    .get("/applies/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeApply(await runs.byPhase(actor, params.id), urlsFor(request)));
+    })
+    .get("/plans/:id/json-output", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return new Response(await runs.planJson(actor, params.id, "plan-json"), {
+        headers: { "content-type": "application/json" },
+      });
+    })
+    .get("/plans/:id/json-provider-schemas", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return new Response(await runs.planJson(actor, params.id, "provider-schemas"), {
+        headers: { "content-type": "application/json" },
+      });
+    })
+    .get("/cap/log-read/:token", async ({ request, params }) => {
+      const actor = deps.capabilities.verify(params.token, "log-read");
+      const sp = new URL(request.url).searchParams;
+      const offset = Number(sp.get("offset") ?? "0");
+      const limit = Math.min(Number(sp.get("limit") ?? "65536"), maxLogRead);
+      if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit) || limit < 1) {
+        throw new BadRequestError("offset and limit must be non-negative integers");
+      }
+      const body = await frameLog((o, l) => runs.readLog(actor, actor.resourceId, o, l), offset, limit);
+      return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "text/plain" } });
+    });
+}

@@ -1,0 +1,167 @@
+import type { StateVersion } from "@terrapod/core";
+import {
+  type Actor,
+  BadRequestError,
+  InvalidError,
+  type OrganizationName,
+  type WorkspaceId,
+} from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
+import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
+import { parseInclude, parsePage } from "../../jsonapi/query.ts";
+import { capabilityPathPrefix, originOf, urlBuilder } from "../../urls.ts";
+import { serializeStateVersion, serializeStateVersionOutput } from "./serializer.ts";
+
+const stateVersionAttributes: AttributeMap = {
+  fields: {
+    serial: "serial",
+    md5: "md5",
+    lineage: "lineage",
+    force: "force",
+    state: "state",
+    "json-state": "jsonState",
+    "json-state-outputs": "jsonStateOutputs",
+  },
+};
+
+export function stateVersionRoutes(deps: TfeDeps) {
+  const svs = deps.stateVersions;
+
+  async function render(actor: Actor, sv: StateVersion, request: Request, status = 200) {
+    const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+    const included: ResourceObject[] = [];
+    if (parseInclude(new URL(request.url).searchParams).has("outputs")) {
+      for (const o of await svs.outputs(actor, sv.id)) included.push(serializeStateVersionOutput(o));
+    }
+    return resourceResponse(serializeStateVersion(sv, urls), { status, included });
+  }
+
+  function body(request: Request): ReadableStream<Uint8Array> {
+    if (!request.body) throw new BadRequestError("the request has no body");
+    return request.body;
+  }
+
+  return new Elysia({ name: "tfe.state-versions" })
+    .post(
+      "/workspaces/:id/state-versions",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["state-versions", ""]);
+        const input = mapAttributes(data.attributes, stateVersionAttributes);
+        const runId = relationshipId(data, "run");
+        if (runId) input.runId = runId;
+        const sv = await withWirePointers(stateVersionAttributes, () =>
+          svs.create(actor, params.id, input as Parameters<typeof svs.create>[2]),
+        );
+        return render(actor, sv, request, 201);
+      },
+      { parse: "none" },
+    )
+    .patch(
+      "/workspaces/:id/state-versions",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["state-versions"]);
+        const target = relationshipId(data, "rolling-back-state-version");
+        if (!target) {
+          throw new InvalidError(
+            "relationships.rolling-back-state-version is required",
+            "/data/relationships/rolling-back-state-version",
+          );
+        }
+        return render(actor, await svs.rollback(actor, params.id, target), request);
+      },
+      { parse: "none" },
+    )
+    .get("/workspaces/:id/current-state-version", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await svs.current(actor, params.id), request);
+    })
+    .get("/workspaces/:id/current-state-version-outputs", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const outputs = await svs.currentOutputs(actor, params.id);
+      return collectionResponse(outputs.map(serializeStateVersionOutput), {
+        page: { page: 1, size: Math.max(outputs.length, 1), total: outputs.length },
+      });
+    })
+    .get("/state-versions", async ({ request }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      const org = sp.get("filter[organization][name]");
+      const ws = sp.get("filter[workspace][name]");
+      const wsId = sp.get("filter[workspace][id]");
+      let ref: Parameters<typeof svs.list>[1];
+      if (wsId) ref = { workspaceId: wsId as WorkspaceId };
+      else if (org && ws) ref = { organization: org as OrganizationName, workspace: ws };
+      else {
+        throw new InvalidError(
+          "filter[organization][name] and filter[workspace][name] are required",
+          undefined,
+          "invalid query parameter",
+        );
+      }
+      const page = await svs.list(actor, ref, parsePage(sp));
+      const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+      return collectionResponse(
+        page.items.map((sv) => serializeStateVersion(sv, urls)),
+        { page },
+      );
+    })
+    .get("/state-versions/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await svs.get(actor, params.id), request);
+    })
+    .get("/state-versions/:id/outputs", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const outputs = await svs.outputs(actor, params.id);
+      return collectionResponse(outputs.map(serializeStateVersionOutput), {
+        page: { page: 1, size: Math.max(outputs.length, 1), total: outputs.length },
+      });
+    })
+    .get("/state-version-outputs/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeStateVersionOutput(await svs.output(actor, params.id)));
+    })
+    .get("/state-versions/:id/download", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return new Response(await svs.download(actor, params.id, "raw"), {
+        headers: { "content-type": "application/json" },
+      });
+    })
+    .group(capabilityPathPrefix.replace("/api/v2", ""), (cap) =>
+      cap
+        .put(
+          "/state-upload/:token",
+          async ({ request, params }) => {
+            const actor = deps.capabilities.verify(params.token, "state-upload");
+            await svs.upload(actor, actor.resourceId, body(request));
+            return new Response(null, { status: 200 });
+          },
+          { parse: "none" },
+        )
+        .put(
+          "/json-state-upload/:token",
+          async ({ request, params }) => {
+            const actor = deps.capabilities.verify(params.token, "json-state-upload");
+            await svs.uploadJson(actor, actor.resourceId, body(request));
+            return new Response(null, { status: 200 });
+          },
+          { parse: "none" },
+        )
+        .get("/state-download/:token", async ({ params }) => {
+          const actor = deps.capabilities.verify(params.token, "state-download");
+          return new Response(await svs.download(actor, actor.resourceId, "raw"), {
+            headers: { "content-type": "application/json" },
+          });
+        })
+        .get("/json-state-download/:token", async ({ params }) => {
+          const actor = deps.capabilities.verify(params.token, "json-state-download");
+          return new Response(await svs.download(actor, actor.resourceId, "json"), {
+            headers: { "content-type": "application/json" },
+          });
+        }),
+    );
+}

@@ -1,0 +1,206 @@
+import type { CreateVariableInput, UpdateVariableInput, VariableSet } from "@terrapod/core";
+import type { Actor, OrganizationName, Page } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson } from "../../jsonapi/body.ts";
+import {
+  collectionResponse,
+  noContent,
+  type ResourceObject,
+  resourceResponse,
+} from "../../jsonapi/document.ts";
+import { parseInclude, parsePage } from "../../jsonapi/query.ts";
+import { variableAttributes, variableInput } from "../variables/params.ts";
+import { serializeVariable } from "../variables/serializer.ts";
+import { serializeWorkspace } from "../workspaces/serializer.ts";
+import {
+  createVariableSetInput,
+  linkageIds,
+  listQuery,
+  updateVariableSetInput,
+  variableSetAttributes,
+} from "./params.ts";
+import { serializeVariableSet } from "./serializer.ts";
+
+/** Variable sets, their variables and where they apply. */
+export function variableSetRoutes(deps: TfeDeps) {
+  const sets = deps.variableSets;
+
+  /** `include=vars` and `include=workspaces` (what go-tfe asks for); other values are ignored. */
+  async function includesFor(actor: Actor, list: readonly VariableSet[], request: Request) {
+    const include = parseInclude(new URL(request.url).searchParams);
+    const out: ResourceObject[] = [];
+    for (const s of list) {
+      if (include.has("vars")) {
+        for (const v of await sets.variables.list(actor, s.id)) out.push(serializeVariable(v));
+      }
+      if (include.has("workspaces")) {
+        for (const id of s.workspaceIds) {
+          const ws = await deps.workspaces.get(actor, id);
+          out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
+        }
+      }
+    }
+    return out;
+  }
+
+  async function render(actor: Actor, s: VariableSet, request: Request, status = 200) {
+    return resourceResponse(serializeVariableSet(s), {
+      status,
+      included: await includesFor(actor, [s], request),
+    });
+  }
+
+  async function renderPage(actor: Actor, page: Page<VariableSet>, request: Request) {
+    return collectionResponse(page.items.map(serializeVariableSet), {
+      page,
+      included: await includesFor(actor, page.items, request),
+    });
+  }
+
+  async function readVariable(request: Request) {
+    return variableInput(jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]));
+  }
+
+  return new Elysia({ name: "tfe.variable-sets" })
+    .get("/organizations/:org/varsets", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      const page = await sets.list(actor, params.org as OrganizationName, listQuery(sp), parsePage(sp));
+      return renderPage(actor, page, request);
+    })
+    .post(
+      "/organizations/:org/varsets",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["varsets"]);
+        const input = createVariableSetInput(data, params.org);
+        const created = await withWirePointers(variableSetAttributes, () =>
+          sets.create(actor, params.org as OrganizationName, input),
+        );
+        return render(actor, created, request, 201);
+      },
+      { parse: "none" },
+    )
+    .get("/workspaces/:id/varsets", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      return renderPage(
+        actor,
+        await sets.listForWorkspace(actor, params.id, listQuery(sp), parsePage(sp)),
+        request,
+      );
+    })
+    .get("/projects/:id/varsets", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      return renderPage(
+        actor,
+        await sets.listForProject(actor, params.id, listQuery(sp), parsePage(sp)),
+        request,
+      );
+    })
+    .get("/varsets/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await sets.get(actor, params.id), request);
+    })
+    .patch(
+      "/varsets/:id",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["varsets"]);
+        const input = updateVariableSetInput(data);
+        const updated = await withWirePointers(variableSetAttributes, () =>
+          sets.update(actor, params.id, input),
+        );
+        return render(actor, updated, request);
+      },
+      { parse: "none" },
+    )
+    .delete("/varsets/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await sets.delete(actor, params.id);
+      return noContent();
+    })
+    .get("/varsets/:id/relationships/vars", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const list = await sets.variables.list(actor, params.id);
+      return collectionResponse(list.map(serializeVariable), {
+        page: { page: 1, size: Math.max(list.length, 1), total: list.length },
+      });
+    })
+    .post(
+      "/varsets/:id/relationships/vars",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const input = (await readVariable(request)) as CreateVariableInput;
+        const created = await withWirePointers(variableAttributes, () =>
+          sets.variables.create(actor, params.id, input),
+        );
+        return resourceResponse(serializeVariable(created), { status: 201 });
+      },
+      { parse: "none" },
+    )
+    .get("/varsets/:id/relationships/vars/:var_id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeVariable(await sets.variables.get(actor, params.id, params.var_id)));
+    })
+    .patch(
+      "/varsets/:id/relationships/vars/:var_id",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const input = (await readVariable(request)) as UpdateVariableInput;
+        const updated = await withWirePointers(variableAttributes, () =>
+          sets.variables.update(actor, params.id, params.var_id, input),
+        );
+        return resourceResponse(serializeVariable(updated));
+      },
+      { parse: "none" },
+    )
+    .delete("/varsets/:id/relationships/vars/:var_id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await sets.variables.delete(actor, params.id, params.var_id);
+      return noContent();
+    })
+    .post(
+      "/varsets/:id/relationships/workspaces",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "workspaces");
+        await sets.apply(actor, params.id, "workspaces", ids);
+        return noContent();
+      },
+      { parse: "none" },
+    )
+    .delete(
+      "/varsets/:id/relationships/workspaces",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "workspaces");
+        await sets.remove(actor, params.id, "workspaces", ids);
+        return noContent();
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/varsets/:id/relationships/projects",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "projects");
+        await sets.apply(actor, params.id, "projects", ids);
+        return noContent();
+      },
+      { parse: "none" },
+    )
+    .delete(
+      "/varsets/:id/relationships/projects",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "projects");
+        await sets.remove(actor, params.id, "projects", ids);
+        return noContent();
+      },
+      { parse: "none" },
+    );
+}

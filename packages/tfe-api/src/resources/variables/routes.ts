@@ -1,0 +1,117 @@
+import type { CreateVariableInput, UpdateVariableInput, Variable } from "@terrapod/core";
+import { InvalidError, type OrganizationName } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
+import { collectionResponse, noContent, resourceResponse } from "../../jsonapi/document.ts";
+import { legacyListFilter, variableAttributes, variableInput } from "./params.ts";
+import { serializeVariable } from "./serializer.ts";
+
+/** TFE does not paginate variable lists: one page holding everything. */
+function variableList(vars: readonly Variable[]): Response {
+  return collectionResponse(vars.map(serializeVariable), {
+    page: { page: 1, size: Math.max(vars.length, 1), total: vars.length },
+  });
+}
+
+/** Workspace variables: `/workspaces/:id/vars…`, `/workspaces/:id/all-vars` and the legacy `/vars`. */
+export function variableRoutes(deps: TfeDeps) {
+  const vars = deps.variables;
+
+  async function readData(request: Request) {
+    return jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]);
+  }
+
+  return new Elysia({ name: "tfe.variables" })
+    .get("/workspaces/:id/vars", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return variableList(await vars.list(actor, { workspaceId: params.id }));
+    })
+    .post(
+      "/workspaces/:id/vars",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const input = variableInput(await readData(request)) as CreateVariableInput;
+        const created = await withWirePointers(variableAttributes, () =>
+          vars.create(actor, params.id, input),
+        );
+        return resourceResponse(serializeVariable(created), { status: 201 });
+      },
+      { parse: "none" },
+    )
+    .get("/workspaces/:id/vars/:var_id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const v = await vars.get(actor, { workspaceId: params.id, variableId: params.var_id });
+      return resourceResponse(serializeVariable(v));
+    })
+    .patch(
+      "/workspaces/:id/vars/:var_id",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const input = variableInput(await readData(request)) as UpdateVariableInput;
+        const updated = await withWirePointers(variableAttributes, () =>
+          vars.update(actor, { workspaceId: params.id, variableId: params.var_id }, input),
+        );
+        return resourceResponse(serializeVariable(updated));
+      },
+      { parse: "none" },
+    )
+    .delete("/workspaces/:id/vars/:var_id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await vars.delete(actor, { workspaceId: params.id, variableId: params.var_id });
+      return noContent();
+    })
+    .get("/workspaces/:id/all-vars", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return variableList(await vars.listEffective(actor, params.id));
+    })
+    .get("/vars", async ({ request }) => {
+      const actor = await actorOf(deps, request);
+      const filter = legacyListFilter(new URL(request.url).searchParams);
+      return variableList(
+        await vars.list(actor, {
+          organization: filter.organization as OrganizationName,
+          workspace: filter.workspace,
+        }),
+      );
+    })
+    .post(
+      "/vars",
+      async ({ request }) => {
+        const actor = await actorOf(deps, request);
+        const data = await readData(request);
+        const workspaceId = relationshipId(data, "workspace") ?? relationshipId(data, "configurable");
+        if (!workspaceId) {
+          throw new InvalidError(
+            "relationships.workspace is required",
+            "/data/relationships/workspace",
+            "invalid attribute",
+          );
+        }
+        const input = variableInput(data) as CreateVariableInput;
+        const created = await withWirePointers(variableAttributes, () =>
+          vars.create(actor, workspaceId, input),
+        );
+        return resourceResponse(serializeVariable(created), { status: 201 });
+      },
+      { parse: "none" },
+    )
+    .patch(
+      "/vars/:id",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const input = variableInput(await readData(request)) as UpdateVariableInput;
+        const updated = await withWirePointers(variableAttributes, () =>
+          vars.update(actor, { variableId: params.id }, input),
+        );
+        return resourceResponse(serializeVariable(updated));
+      },
+      { parse: "none" },
+    )
+    .delete("/vars/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await vars.delete(actor, { variableId: params.id });
+      return noContent();
+    });
+}

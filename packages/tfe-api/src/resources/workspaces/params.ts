@@ -1,0 +1,119 @@
+import type { CreateWorkspaceInput, ListWorkspacesInput, TagRefsInput } from "@terrapod/core";
+import { InvalidError } from "@terrapod/kernel";
+import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
+import { type JsonApiData, relationshipId, relationshipList } from "../../jsonapi/body.ts";
+
+export const workspaceAttributes: AttributeMap = {
+  fields: {
+    name: "name",
+    description: "description",
+    "execution-mode": "executionMode",
+    "terraform-version": "terraformVersion",
+    engine: "engine",
+    "auto-apply": "autoApply",
+    "working-directory": "workingDirectory",
+    "allow-destroy-plan": "allowDestroyPlan",
+    "file-triggers-enabled": "fileTriggersEnabled",
+    "queue-all-runs": "queueAllRuns",
+    "speculative-enabled": "speculativeEnabled",
+    "global-remote-state": "globalRemoteState",
+    "assessments-enabled": "assessmentsEnabled",
+    "trigger-prefixes": "triggerPrefixes",
+    "trigger-patterns": "triggerPatterns",
+    "source-name": "sourceName",
+    "source-url": "sourceUrl",
+    labels: "labels",
+  },
+  ignored: [
+    "agent-pool-id",
+    "auto-apply-run-trigger",
+    "auto-destroy-at",
+    "auto-destroy-activity-duration",
+    "inherits-project-auto-destroy",
+    "migration-environment",
+    "structured-run-output-enabled",
+    "hyok-enabled",
+    "setting-overwrites",
+    "project-remote-state",
+    "operations",
+    "vcs-repo",
+  ],
+};
+
+/** Wire document → core input, for create (`forCreate`) or update. */
+export function workspaceInput(data: JsonApiData, forCreate: boolean): Record<string, unknown> {
+  const input = mapAttributes(data.attributes, workspaceAttributes);
+  const vcs = data.attributes["vcs-repo"];
+  if (vcs !== undefined && vcs !== null) {
+    throw new InvalidError("VCS-connected workspaces are not supported yet", "/data/attributes/vcs-repo");
+  }
+  // Legacy `operations` flag: false meant local execution.
+  const operations = data.attributes.operations;
+  if (typeof operations === "boolean" && input.executionMode === undefined) {
+    input.executionMode = operations ? "remote" : "local";
+  }
+  const project = relationshipId(data, "project");
+  if (project) input.projectId = project;
+  if (forCreate) {
+    const tags = tagRefs(data, "tags");
+    const bindings = relationshipList(data, "tag-bindings");
+    for (const b of bindings) {
+      const attrs = (b.attributes ?? {}) as Record<string, unknown>;
+      if (typeof attrs.value === "string" && attrs.value !== "") {
+        throw new InvalidError(
+          "key/value tag bindings are not supported; use tags",
+          "/data/relationships/tag-bindings",
+        );
+      }
+      if (typeof attrs.key === "string") tags.names.push(attrs.key);
+    }
+    if (tags.names.length > 0) input.tagNames = tags.names;
+  }
+  return input as CreateWorkspaceInput;
+}
+
+/** Tags in a relationship: `{type:"tags", id}` or id-less `{type:"tags", attributes:{name}}`. */
+export function tagRefs(data: JsonApiData | { relationships: Record<string, unknown> }, rel: string) {
+  const names: string[] = [];
+  const ids: string[] = [];
+  for (const t of relationshipList(data as JsonApiData, rel)) {
+    const attrs = (t.attributes ?? {}) as Record<string, unknown>;
+    if (typeof t.id === "string" && t.id !== "") ids.push(t.id);
+    else if (typeof attrs.name === "string") names.push(attrs.name);
+  }
+  return { names, ids } satisfies TagRefsInput;
+}
+
+/** A relationships document body (`{data: [...]}`) as tag references. */
+export function tagRefsFromDocument(doc: unknown): TagRefsInput {
+  if (typeof doc !== "object" || doc === null || !Array.isArray((doc as { data?: unknown }).data)) {
+    throw new InvalidError("the document must have a `data` array of tags", "/data", "invalid document");
+  }
+  return tagRefs({ relationships: { tags: doc } }, "tags");
+}
+
+export function listInput(params: URLSearchParams): ListWorkspacesInput {
+  const csv = (v: string | null) =>
+    v
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const labels: Record<string, string> = {};
+  for (const [k, v] of params) {
+    const m = /^filter\[labels\]\[([^\]]+)\]$/.exec(k);
+    if (m?.[1]) labels[m[1]] = v;
+  }
+  const out: ListWorkspacesInput = {};
+  const search = params.get("search[name]");
+  if (search) out.search = search;
+  const wildcard = params.get("search[wildcard-name]");
+  if (wildcard) out.wildcardName = wildcard;
+  const tags = csv(params.get("search[tags]"));
+  if (tags?.length) out.tags = tags;
+  const exclude = csv(params.get("search[exclude-tags]"));
+  if (exclude?.length) out.excludeTags = exclude;
+  const project = params.get("filter[project][id]");
+  if (project) out.projectId = project;
+  if (Object.keys(labels).length > 0) out.labels = labels;
+  return out;
+}

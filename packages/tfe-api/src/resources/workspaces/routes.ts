@@ -1,0 +1,211 @@
+import type { Workspace } from "@terrapod/core";
+import type { Actor, OrganizationName } from "@terrapod/kernel";
+import { Elysia } from "elysia";
+import { actorOf, type TfeDeps } from "../../deps.ts";
+import { withWirePointers } from "../../jsonapi/attributes.ts";
+import { jsonApiData, readJson, readOptionalJson } from "../../jsonapi/body.ts";
+import {
+  collectionResponse,
+  noContent,
+  type ResourceObject,
+  resourceResponse,
+} from "../../jsonapi/document.ts";
+import { parseInclude, parsePage } from "../../jsonapi/query.ts";
+import { originOf, urlBuilder } from "../../urls.ts";
+import { serializeOrganization } from "../organizations/serializer.ts";
+import { serializeStateVersion } from "../state-versions/serializer.ts";
+import { listInput, tagRefsFromDocument, workspaceAttributes, workspaceInput } from "./params.ts";
+import { serializeWorkspace } from "./serializer.ts";
+
+/** The lock reason arrives at `data.attributes.reason` (go-tfe) or at the top level. */
+function lockReason(doc: unknown): string | undefined {
+  if (typeof doc !== "object" || doc === null) return undefined;
+  const d = doc as { reason?: unknown; data?: { attributes?: { reason?: unknown } } };
+  const r = d.data?.attributes?.reason ?? d.reason;
+  return typeof r === "string" ? r : undefined;
+}
+
+export function workspaceRoutes(deps: TfeDeps) {
+  const ws = deps.workspaces;
+
+  async function render(actor: Actor, w: Workspace, request: Request, status = 200): Promise<Response> {
+    const include = parseInclude(new URL(request.url).searchParams);
+    const included = await includesFor(actor, [w], include, request);
+    const varIds = await deps.variables.idsByWorkspace(actor, [w]);
+    return resourceResponse(serializeWorkspace(w, await ws.permissions(actor, w), varIds.get(w.id)), {
+      status,
+      included,
+    });
+  }
+
+  async function includesFor(
+    actor: Actor,
+    list: readonly Workspace[],
+    include: Set<string>,
+    request: Request,
+  ) {
+    const out: ResourceObject[] = [];
+    if (include.has("organization") && list[0]) {
+      const org = await deps.organizations.get(actor, list[0].organization);
+      out.push(serializeOrganization(org, await deps.organizations.permissions(actor, org.name)));
+    }
+    if (include.has("current_state_version") || include.has("current-state-version")) {
+      const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+      for (const w of list) {
+        if (!w.currentStateVersionId) continue;
+        out.push(serializeStateVersion(await deps.stateVersions.get(actor, w.currentStateVersionId), urls));
+      }
+    }
+    return out;
+  }
+
+  async function byName(actor: Actor, org: string, name: string) {
+    return ws.getByName(actor, org as OrganizationName, name);
+  }
+
+  return new Elysia({ name: "tfe.workspaces" })
+    .get("/organizations/:org/workspaces", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      const page = await ws.list(actor, params.org as OrganizationName, listInput(sp), parsePage(sp));
+      const varIds = await deps.variables.idsByWorkspace(actor, page.items);
+      const data = await Promise.all(
+        page.items.map(async (w) => serializeWorkspace(w, await ws.permissions(actor, w), varIds.get(w.id))),
+      );
+      const included = await includesFor(actor, page.items, parseInclude(sp), request);
+      return collectionResponse(data, { page, included });
+    })
+    .post(
+      "/organizations/:org/workspaces",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["workspaces"]);
+        const input = workspaceInput(data, true);
+        const created = await withWirePointers(workspaceAttributes, () =>
+          ws.create(actor, params.org as OrganizationName, input as Parameters<typeof ws.create>[2]),
+        );
+        return render(actor, created, request, 201);
+      },
+      { parse: "none" },
+    )
+    .get("/organizations/:org/workspaces/:name", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await byName(actor, params.org, params.name), request);
+    })
+    .patch(
+      "/organizations/:org/workspaces/:name",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["workspaces"]);
+        const current = await byName(actor, params.org, params.name);
+        const updated = await withWirePointers(workspaceAttributes, () =>
+          ws.update(actor, current.id, workspaceInput(data, false)),
+        );
+        return render(actor, updated, request);
+      },
+      { parse: "none" },
+    )
+    .delete("/organizations/:org/workspaces/:name", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const current = await byName(actor, params.org, params.name);
+      await ws.delete(actor, current.id, { safe: false });
+      return noContent();
+    })
+    .post("/organizations/:org/workspaces/:name/actions/safe-delete", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const current = await byName(actor, params.org, params.name);
+      await ws.delete(actor, current.id, { safe: true });
+      return noContent();
+    })
+    .get("/workspaces/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return render(actor, await ws.get(actor, params.id), request);
+    })
+    .patch(
+      "/workspaces/:id",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["workspaces"]);
+        const updated = await withWirePointers(workspaceAttributes, () =>
+          ws.update(actor, params.id, workspaceInput(data, false)),
+        );
+        return render(actor, updated, request);
+      },
+      { parse: "none" },
+    )
+    .delete("/workspaces/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await ws.delete(actor, params.id, { safe: false });
+      return noContent();
+    })
+    .post("/workspaces/:id/actions/safe-delete", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      await ws.delete(actor, params.id, { safe: true });
+      return noContent();
+    })
+    .post(
+      "/workspaces/:id/actions/lock",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        const reason = lockReason(await readOptionalJson(request, deps.limits.jsonBodyBytes));
+        return render(actor, await ws.lock(actor, params.id, { reason }), request);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/workspaces/:id/actions/unlock",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        return render(actor, await ws.unlock(actor, params.id), request);
+      },
+      { parse: "none" },
+    )
+    .post(
+      "/workspaces/:id/actions/force-unlock",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        return render(actor, await ws.forceUnlock(actor, params.id), request);
+      },
+      { parse: "none" },
+    )
+    .get("/workspaces/:id/relationships/tags", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const w = await ws.get(actor, params.id);
+      const sp = new URL(request.url).searchParams;
+      const page = await deps.tags.list(actor, w.organization, { workspaceId: w.id }, parsePage(sp));
+      return collectionResponse(
+        page.items.map((t) => ({
+          id: t.id,
+          type: "tags",
+          attributes: { name: t.name, "instance-count": t.instanceCount },
+        })),
+        { page },
+      );
+    })
+    .post(
+      "/workspaces/:id/relationships/tags",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        await ws.addTags(
+          actor,
+          params.id,
+          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes)),
+        );
+        return noContent();
+      },
+      { parse: "none" },
+    )
+    .delete(
+      "/workspaces/:id/relationships/tags",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        await ws.removeTags(
+          actor,
+          params.id,
+          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes)),
+        );
+        return noContent();
+      },
+      { parse: "none" },
+    );
+}

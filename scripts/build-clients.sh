@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Builds the real TFE clients (tofu, terraform, go-tfe's integration-test binary) from the Go module proxy
+# and caches them outside the repository, keyed by version. A second run reuses what is there.
+# Usage: scripts/build-clients.sh            -> prints KEY=PATH lines for every client:
+#          TOFU_1_12_6=..., TERRAFORM_1_5_7=..., GO_TFE_TEST=<test binary>, GO_TFE_SRC=<module source dir>
+#        (go-tfe's tests read test-fixtures/ relative to their working directory: run GO_TFE_TEST in GO_TFE_SRC)
+# Env:   TERRAPOD_TOOLS_DIR (default ~/.cache/terrapod/tools)
+#        TERRAPOD_TOFU_VERSIONS, TERRAPOD_TERRAFORM_VERSIONS (space-separated), TERRAPOD_GO_TFE_VERSION
+set -euo pipefail
+# A failure inside $(...) must stop the script too (bash does not propagate errexit there by default).
+shopt -s inherit_errexit
+
+TOOLS_DIR="${TERRAPOD_TOOLS_DIR:-$HOME/.cache/terrapod/tools}"
+TOFU_VERSIONS="${TERRAPOD_TOFU_VERSIONS-1.12.6 1.6.3}"
+# 1.5.7 is the last MPL release; 1.13.3 is the newest release the module proxy serves.
+TERRAFORM_VERSIONS="${TERRAPOD_TERRAFORM_VERSIONS-1.5.7 1.13.3}"
+GO_TFE_VERSION="${TERRAPOD_GO_TFE_VERSION:-1.111.2}"
+# Bumped when the way a CLI is built changes: cached binaries with another recipe are rebuilt.
+# 2: release version strings (-X <module>/version.dev=no, as the projects' release builds do).
+RECIPE=2
+mkdir -p "$TOOLS_DIR/bin" "$TOOLS_DIR/build" "$TOOLS_DIR/src"
+export GOFLAGS="${GOFLAGS:-} -mod=mod"
+export CGO_ENABLED=0
+
+log() { printf '[build-clients] %s\n' "$*" >&2; }
+
+# module_json MODULE@VERSION FIELD -> the field of `go mod download -json`
+module_json() {
+  local json
+  json=$(cd "$TOOLS_DIR/build" && GOFLAGS= go mod download -json "$1")
+  printf '%s\n' "$json" | sed -n "s/.*\"$2\": \"\(.*\)\".*/\1/p"
+}
+
+# build_cli NAME MODULE VERSION PACKAGE
+build_cli() {
+  local name="$1" module="$2" version="$3" pkg="$4"
+  local out="$TOOLS_DIR/bin/$name-$version"
+  if [ -x "$out" ] && [ "$(cat "$out.recipe" 2>/dev/null)" = "$RECIPE" ]; then echo "$out"; return; fi
+  log "building $name $version from $module@v$version (cold cache; this takes a few minutes)"
+  local modfile
+  modfile=$(module_json "$module@v$version" GoMod)
+  if grep -Eq '^replace .*=> \./|^[[:space:]]+[^ ]+ => \./' "$modfile"; then
+    build_in_tree "$module" "$version" "$pkg" "$out" "$TOOLS_DIR/build/$name-$version"
+  else
+    build_with_wrapper "$module" "$version" "$pkg" "$out" "$TOOLS_DIR/build/$name-$version" "$modfile"
+  fi
+  echo "$RECIPE" > "$out.recipe"
+  echo "$out"
+}
+
+# A generated wrapper module requires the release and repeats its replace directives, because
+# `go install module@version` refuses modules whose go.mod has replace lines (OpenTofu does).
+build_with_wrapper() {
+  local module="$1" version="$2" pkg="$3" out="$4" dir="$5" modfile="$6"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cat > "$dir/go.mod" <<MOD
+module terrapod.local/build/wrapper
+
+go $(sed -n 's/^go \([0-9.]*\).*/\1/p' "$modfile" | head -n1)
+
+require $module v$version
+MOD
+  # copy single-line and block replace directives verbatim
+  awk '/^replace \(/{blk=1; print; next} blk&&/^\)/{blk=0; print; next} blk{print; next} /^replace /{print}' "$modfile" >> "$dir/go.mod"
+  cat > "$dir/tools.go" <<GO
+//go:build tools
+
+package tools
+
+import _ "$pkg"
+GO
+  (cd "$dir" && go mod tidy >/dev/null 2>&1 || true)
+  (cd "$dir" && go build -trimpath -ldflags "-s -w -X $module/version.dev=no" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  rm -rf "$dir"
+}
+
+# Terraform >= 1.6 keeps some remote-state backends in nested modules wired in with relative replace
+# directives (`=> ./internal/backend/remote-state/s3`). Module zips leave nested modules out, and the
+# proxy serves them only at unrelated commits, so: build inside a writable copy of the release and put
+# a stand-in module where each missing nested module belongs. A stand-in backend refuses to configure
+# ("not included in this build"); the Terrapod tests use only the local, remote and cloud backends,
+# which live in the main module and are built from the release as published.
+build_in_tree() {
+  local module="$1" version="$2" pkg="$3" out="$4" dir="$5"
+  local src
+  src=$(module_json "$module@v$version" Dir)
+  rm -rf "$dir" && cp -r "$src" "$dir" && chmod -R u+w "$dir"
+  local path target rel
+  while read -r path target; do
+    [ -f "$dir/$target/go.mod" ] && continue
+    rel=${target#./}
+    log "  stand-in for nested module $path (not in the module zip)"
+    mkdir -p "$dir/$rel"
+    cat > "$dir/$rel/go.mod" <<MOD
+module $path
+
+go $(sed -n 's/^go \([0-9.]*\).*/\1/p' "$dir/go.mod" | head -n1)
+MOD
+    # Only backends are imported by the CLI's non-test code; give those the package it expects.
+    if [[ "$rel" == internal/backend/remote-state/* ]]; then
+      local pkgname="${rel##*/}"
+      cat > "$dir/$rel/standin.go" <<GO
+// Package $pkgname stands in for a nested Terraform module that the Go module proxy does not serve at
+// this release (generated by Terrapod's scripts/build-clients.sh).
+package $pkgname
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform/internal/backend"
+	"github.com/hashicorp/terraform/internal/backend/remote-state/inmem"
+	"github.com/hashicorp/terraform/internal/tfdiags"
+	"github.com/zclconf/go-cty/cty"
+)
+
+type unavailable struct{ backend.Backend }
+
+func (unavailable) Configure(cty.Value) tfdiags.Diagnostics {
+	var diags tfdiags.Diagnostics
+	return diags.Append(fmt.Errorf("the %q backend is not included in this test build of Terraform", "$pkgname"))
+}
+
+// New returns a backend whose schema is inmem's and which refuses to configure.
+func New() backend.Backend { return unavailable{inmem.New()} }
+GO
+    fi
+  done < <(sed -n 's/^replace \([^ ]*\) => \(\.\/[^ ]*\)$/\1 \2/p; s/^[[:space:]]\{1,\}\([^ ]*\) => \(\.\/[^ ]*\)$/\1 \2/p' "$dir/go.mod")
+  (cd "$dir" && go build -trimpath -ldflags "-s -w -X $module/version.dev=no" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  rm -rf "$dir"
+}
+
+# The test binary plus a writable copy of the module source: the tests open test-fixtures/ relative to
+# their working directory, so they must run inside GO_TFE_SRC.
+build_go_tfe_tests() {
+  local version="$1"
+  local out="$TOOLS_DIR/bin/go-tfe-$version.test"
+  local srcdir="$TOOLS_DIR/src/go-tfe-$version"
+  if [ -x "$out" ] && [ -f "$srcdir/.complete" ]; then echo "$out $srcdir"; return; fi
+  local src
+  src=$(module_json "github.com/hashicorp/go-tfe@v$version" Dir)
+  if [ ! -f "$srcdir/.complete" ]; then
+    rm -rf "$srcdir" && cp -r "$src" "$srcdir" && chmod -R u+w "$srcdir"
+    touch "$srcdir/.complete"
+  fi
+  if [ ! -x "$out" ]; then
+    log "building go-tfe $version integration-test binary"
+    local dir="$TOOLS_DIR/build/go-tfe-$version"
+    rm -rf "$dir" && cp -r "$src" "$dir" && chmod -R u+w "$dir"
+    (cd "$dir" && go mod download && go test -c -o "$out.tmp" .)
+    mv "$out.tmp" "$out"
+    rm -rf "$dir"
+  fi
+  echo "$out $srcdir"
+}
+
+for v in $TOFU_VERSIONS; do
+  p=$(build_cli tofu github.com/opentofu/opentofu "$v" github.com/opentofu/opentofu/cmd/tofu)
+  echo "TOFU_${v//./_}=$p"
+done
+for v in $TERRAFORM_VERSIONS; do
+  p=$(build_cli terraform github.com/hashicorp/terraform "$v" github.com/hashicorp/terraform)
+  echo "TERRAFORM_${v//./_}=$p"
+done
+p=$(build_go_tfe_tests "$GO_TFE_VERSION")
+echo "GO_TFE_TEST=${p% *}"
+echo "GO_TFE_SRC=${p##* }"
