@@ -88,7 +88,8 @@ async function createPostgres(config: Extract<DbConfig, { kind: "postgres" }>): 
     db,
     kind: "postgres",
     async migrate() {
-      const conn = await client.reserve();
+      // One dedicated connection, so the session-level advisory lock covers the whole migration.
+      const conn = postgres(config.url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
       try {
         await conn`select pg_advisory_lock(${migrationLockKey})`;
         try {
@@ -99,7 +100,7 @@ async function createPostgres(config: Extract<DbConfig, { kind: "postgres" }>): 
           await conn`select pg_advisory_unlock(${migrationLockKey})`;
         }
       } finally {
-        conn.release();
+        await conn.end({ timeout: 5 });
       }
     },
     async ping() {
