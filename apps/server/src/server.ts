@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { createAuthenticator, createCapabilitySigner, createJobTokens } from "@terrapod/auth";
+import { createAuthenticator, createCapabilitySigner, createJobTokens, type JobTokens } from "@terrapod/auth";
 import { bootstrapSite } from "@terrapod/core";
-import { createDb, type DbHandle, describeDbError } from "@terrapod/db";
+import { createDb, type DbHandle, describeDbError, isConnectionError } from "@terrapod/db";
 import { createMemoryEvents, createRedisEvents, type Events } from "@terrapod/events";
 import {
   NotFoundError,
@@ -45,6 +45,8 @@ export type RunningServer = {
   /** Resolves once the database is migrated and bootstrapped. */
   readonly ready: Promise<void>;
   readonly services: Services;
+  /** Issues job tokens (tests act as a runner with them; external executors will too). */
+  readonly jobTokens: JobTokens;
   /** Graceful: stops accepting, finishes in-flight requests, closes pools. */
   stop(): Promise<void>;
 };
@@ -226,6 +228,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
         await dbHandle.migrate();
         break;
       } catch (err) {
+        if (!isConnectionError(err)) throw err;
         const wait = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
         readiness.reason = `database unavailable: ${describeDbError(err)}`;
         log.warn({ attempt, retryInMs: wait }, readiness.reason);
@@ -278,6 +281,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     url,
     ready,
     services,
+    jobTokens,
     async stop() {
       stopping = true;
       await background?.stop();

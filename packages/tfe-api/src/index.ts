@@ -27,6 +27,8 @@ export function createTfeApi(deps: TfeDeps) {
       .use(tagRoutes(deps))
       .use(stateVersionRoutes(deps))
       .use(variableRoutes(deps))
-      .use(variableSetRoutes(deps)),
+      .use(variableSetRoutes(deps))
+      .use(configurationVersionRoutes(deps))
+      .use(runRoutes(deps)),
   );
 }

@@ -81,6 +81,10 @@ export function workspaceRoutes(deps: TfeDeps) {
         const actor = await actorOf(deps, request);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["workspaces"]);
         const input = workspaceInput(data, true);
+        // A workspace the tofu CLI creates (cloud block, first init) runs its plans with tofu.
+        if (input.engine === undefined && request.headers.get("user-agent")?.startsWith("OpenTofu/")) {
+          input.engine = "tofu";
+        }
         const created = await withWirePointers(workspaceAttributes, () =>
           ws.create(actor, params.org as OrganizationName, input as Parameters<typeof ws.create>[2]),
         );

@@ -1,0 +1,369 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "./test-server.ts";
+
+/** Runs here are driven by the test acting as the runner (TERRAPOD_EXECUTOR=none), through the real protocol. */
+let t: TestServer;
+let binDir: string;
+
+type Doc<T = Record<string, unknown>> = { data: { id: string; type: string; attributes: T; relationships: Record<string, { data: { id: string } | null }> } };
+
+beforeAll(async () => {
+  binDir = await mkdtemp(join(tmpdir(), "tp-bin-"));
+  await writeFile(join(binDir, "terraform-1.5.7"), "");
+  t = await startTestServer({ env: { TERRAPOD_EXECUTOR: "none", TERRAPOD_BINARY_DIR: binDir } });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function json<T = Doc>(res: Response, status?: number): Promise<T> {
+  const text = await res.text();
+  if (status !== undefined && res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function workspace(name: string): Promise<string> {
+  const doc = await json(
+    await t.api("/api/v2/organizations/default/workspaces", {
+      method: "POST",
+      body: JSON.stringify({ data: { type: "workspaces", attributes: { name } } }),
+    }),
+    201,
+  );
+  return doc.data.id;
+}
+
+async function tarball(files: Record<string, string>, extraArgs: string[] = []): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), "tp-cfg-"));
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(join(dir, name, ".."), { recursive: true });
+    await writeFile(join(dir, name), content);
+  }
+  const out = join(dir, "..", `${dir.split("/").pop()}.tar.gz`);
+  const proc = Bun.spawn(["tar", "-czf", out, ...extraArgs, "-C", dir, ...Object.keys(files)]);
+  expect(await proc.exited).toBe(0);
+  return new Uint8Array(await Bun.file(out).arrayBuffer());
+}
+
+async function configurationVersion(ws: string, opts: { speculative?: boolean; archive?: Uint8Array } = {}) {
+  const cv = await json<Doc<{ "upload-url": string; status: string }>>(
+    await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
+      method: "POST",
+      body: JSON.stringify({
+        data: { type: "configuration-versions", attributes: { "auto-queue-runs": false, speculative: opts.speculative ?? false } },
+      }),
+    }),
+    201,
+  );
+  expect(cv.data.attributes.status).toBe("pending");
+  const archive = opts.archive ?? (await tarball({ "main.tf": 'resource "terraform_data" "a" {}\n' }));
+  const put = await fetch(cv.data.attributes["upload-url"], { method: "PUT", body: archive });
+  return { id: cv.data.id, put };
+}
+
+async function createRun(ws: string, cv: string, attributes: Record<string, unknown> = {}) {
+  return json<Doc<Record<string, unknown>>>(
+    await t.api("/api/v2/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "runs",
+          attributes,
+          relationships: {
+            workspace: { data: { type: "workspaces", id: ws } },
+            "configuration-version": { data: { type: "configuration-versions", id: cv } },
+          },
+        },
+      }),
+    }),
+    201,
+  );
+}
+
+async function runStatus(id: string): Promise<string> {
+  const doc = await json<Doc<{ status: string }>>(await t.api(`/api/v2/runs/${id}`), 200);
+  return doc.data.attributes.status;
+}
+
+async function claim() {
+  const job = await t.server.services.runs.execution.claim("test-runner");
+  if (!job) throw new Error("no job to claim");
+  const token = t.server.jobTokens.issue({ runId: job.runId, phase: job.phase, attempt: job.attempt }, 600);
+  const runner = (path: string, init: RequestInit = {}) =>
+    fetch(`${t.url}${path}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${token}` } });
+  return { job, runner };
+}
+
+describe("configuration versions", () => {
+  test("an uploaded archive flips the version to uploaded", async () => {
+    const ws = await workspace("cv-ok");
+    const { id, put } = await configurationVersion(ws);
+    expect(put.status).toBe(200);
+    const doc = await json<Doc<{ status: string; "upload-url": string | null }>>(await t.api(`/api/v2/configuration-versions/${id}`), 200);
+    expect(doc.data.attributes.status).toBe("uploaded");
+    expect(doc.data.attributes["upload-url"]).toBeNull();
+  });
+
+  test("an archive escaping its root is refused and nothing is kept", async () => {
+    const ws = await workspace("cv-evil");
+    const evil = await tarball({ "main.tf": "x" }, ["--transform", "s,^,../,"]);
+    const { id, put } = await configurationVersion(ws, { archive: evil });
+    expect(put.status).toBe(422);
+    const body = await put.text();
+    expect(body).toContain("main.tf");
+    const doc = await json<Doc<{ status: string; "error-message": string }>>(await t.api(`/api/v2/configuration-versions/${id}`), 200);
+    expect(doc.data.attributes.status).toBe("errored");
+    expect((await t.api(`/api/v2/configuration-versions/${id}/download`)).status).toBe(404);
+  });
+
+  test("bytes that are not gzip are refused", async () => {
+    const ws = await workspace("cv-junk");
+    const { put } = await configurationVersion(ws, { archive: new TextEncoder().encode("not an archive") });
+    expect(put.status).toBe(422);
+  });
+
+  test("an upload URL cannot be reused, and a forged one is 404", async () => {
+    const ws = await workspace("cv-reuse");
+    const cv = await json<Doc<{ "upload-url": string }>>(
+      await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
+        method: "POST",
+        body: JSON.stringify({ data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } } }),
+      }),
+      201,
+    );
+    const url = cv.data.attributes["upload-url"];
+    const archive = await tarball({ "main.tf": "" });
+    expect((await fetch(url, { method: "PUT", body: archive })).status).toBe(200);
+    expect((await fetch(url, { method: "PUT", body: archive })).status).toBe(409);
+    expect((await fetch(`${url.slice(0, -4)}AAAA`, { method: "PUT", body: archive })).status).toBe(404);
+  });
+
+  test("auto-queue-runs (the default) queues a run when the archive lands", async () => {
+    const ws = await workspace("cv-auto");
+    const cv = await json<Doc<{ "upload-url": string }>>(
+      await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, { method: "POST", body: "" }),
+      201,
+    );
+    await fetch(cv.data.attributes["upload-url"], { method: "PUT", body: await tarball({ "main.tf": "" }) });
+    const runs = await json<{ data: { id: string; attributes: { status: string } }[] }>(await t.api(`/api/v2/workspaces/${ws}/runs`), 200);
+    expect(runs.data).toHaveLength(1);
+    expect(runs.data[0]?.attributes.status).toBe("plan_queued");
+    await t.api(`/api/v2/runs/${runs.data[0]?.id}/actions/cancel`, { method: "POST" });
+  });
+});
+
+describe("the run queue", () => {
+  test("speculative plans start at once and never lock the workspace", async () => {
+    const ws = await workspace("spec");
+    const { id: cv } = await configurationVersion(ws, { speculative: true });
+    const run = await createRun(ws, cv);
+    expect(run.data.attributes["plan-only"]).toBe(true);
+    expect(await runStatus(run.data.id)).toBe("plan_queued");
+    const wsDoc = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+    expect(wsDoc.data.attributes.locked).toBe(false);
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+  });
+
+  test("one run at a time per workspace, in order; a cancel lets the next one go", async () => {
+    const ws = await workspace("serial");
+    const { id: cv } = await configurationVersion(ws);
+    const first = await createRun(ws, cv);
+    const second = await createRun(ws, cv);
+    expect(await runStatus(first.data.id)).toBe("plan_queued");
+    expect(await runStatus(second.data.id)).toBe("pending");
+    const locked = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+    expect(locked.data.attributes.locked).toBe(true);
+    expect(locked.data.relationships["locked-by"]?.data?.id).toBe(first.data.id);
+    // a user cannot take the lock a run holds
+    expect((await t.api(`/api/v2/workspaces/${ws}/actions/lock`, { method: "POST" })).status).toBe(409);
+    expect((await t.api(`/api/v2/runs/${first.data.id}/actions/cancel`, { method: "POST", body: "{}" })).status).toBe(202);
+    expect(await runStatus(first.data.id)).toBe("canceled");
+    expect(await runStatus(second.data.id)).toBe("plan_queued");
+    await t.api(`/api/v2/runs/${second.data.id}/actions/cancel`, { method: "POST" });
+  });
+
+  test("runs wait while a user holds the lock, and go when it is released", async () => {
+    const ws = await workspace("user-lock");
+    expect((await t.api(`/api/v2/workspaces/${ws}/actions/lock`, { method: "POST" })).status).toBe(200);
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    expect(await runStatus(run.data.id)).toBe("pending");
+    expect((await t.api(`/api/v2/workspaces/${ws}/actions/unlock`, { method: "POST" })).status).toBe(200);
+    await t.server.services.runs.execution.schedule(ws);
+    expect(await runStatus(run.data.id)).toBe("plan_queued");
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+  });
+
+  test("apply on a run that is not confirmable is a 409", async () => {
+    const ws = await workspace("not-confirmable");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    const res = await t.api(`/api/v2/runs/${run.data.id}/actions/apply`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(409);
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+  });
+
+  test("runs on a local-execution workspace are refused", async () => {
+    const ws = await workspace("local-only");
+    await t.api(`/api/v2/workspaces/${ws}`, {
+      method: "PATCH",
+      body: JSON.stringify({ data: { type: "workspaces", attributes: { "execution-mode": "local" } } }),
+    });
+    const { id: cv } = await configurationVersion(ws);
+    const res = await t.api("/api/v2/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: { type: "runs", relationships: { workspace: { data: { type: "workspaces", id: ws } }, "configuration-version": { data: { type: "configuration-versions", id: cv } } } },
+      }),
+    });
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("a run through the runner protocol", () => {
+  test("plan, logs, confirm, apply, state saved, workspace released", async () => {
+    const ws = await workspace("full-run");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv, { message: "full run" });
+    const runId = run.data.id;
+
+    const plan = await claim();
+    expect(plan.job.phase).toBe("plan");
+    const spec = (await (await plan.runner("/api/runner/v1/job")).json()) as { runId: string; engine: string; engineVersion: string };
+    expect(spec.runId).toBe(runId);
+    expect(spec.engineVersion).toBe("1.5.7");
+    const archive = await plan.runner("/api/runner/v1/configuration");
+    expect(archive.status).toBe(200);
+    expect((await plan.runner("/api/runner/v1/state")).status).toBe(204);
+    const log = new TextEncoder().encode("Terraform v1.5.7\non linux_amd64\nInitializing plugins and modules...\nPlan: 1 to add\n");
+    expect((await plan.runner("/api/runner/v1/logs", { method: "POST", body: log, headers: { "x-log-offset": "0" } })).status).toBe(200);
+    // a retried chunk is not appended twice
+    expect((await plan.runner("/api/runner/v1/logs", { method: "POST", body: log, headers: { "x-log-offset": "0" } })).status).toBe(200);
+    const planDoc = await json<Doc<{ status: string; "log-read-url": string }>>(await t.api(`/api/v2/runs/${runId}/plan`), 200);
+    expect(planDoc.data.attributes.status).toBe("running");
+    const live = new Uint8Array(await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer());
+    expect(live[0]).toBe(2);
+    expect(new TextDecoder().decode(live.subarray(1))).toBe(new TextDecoder().decode(log));
+    expect((await plan.runner("/api/runner/v1/artifacts/plan-file", { method: "PUT", body: "PLANFILE" })).status).toBe(204);
+    const finish = await plan.runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "finished", hasChanges: true, counts: { additions: 1, changes: 0, destructions: 0, imports: 0 } }),
+    });
+    expect(finish.status).toBe(204);
+    const planned = await json<Doc<{ status: string; "has-changes": boolean; actions: Record<string, boolean> }>>(await t.api(`/api/v2/runs/${runId}`), 200);
+    expect(planned.data.attributes.status).toBe("planned");
+    expect(planned.data.attributes["has-changes"]).toBe(true);
+    expect(planned.data.attributes.actions["is-confirmable"]).toBe(true);
+    const finished = new Uint8Array(await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer());
+    expect(finished.at(-1)).toBe(3);
+    const planCounts = await json<Doc<Record<string, number>>>(await t.api(`/api/v2/runs/${runId}/plan`), 200);
+    expect(planCounts.data.attributes["resource-additions"]).toBe(1);
+
+    expect((await t.api(`/api/v2/runs/${runId}/actions/apply`, { method: "POST", body: '{"comment":"ship it"}' })).status).toBe(202);
+    expect(await runStatus(runId)).toBe("apply_queued");
+
+    const apply = await claim();
+    expect(apply.job.phase).toBe("apply");
+    // the plan's token is no longer current
+    expect((await plan.runner("/api/runner/v1/job")).status).toBe(409);
+    expect(await (await apply.runner("/api/runner/v1/artifacts/plan-file")).text()).toBe("PLANFILE");
+    const state = JSON.stringify({ version: 4, terraform_version: "1.5.7", serial: 1, lineage: "L1", outputs: { o: { value: "v", type: "string" } }, resources: [] });
+    const saved = await apply.runner("/api/runner/v1/state", { method: "PUT", body: state });
+    expect(saved.status).toBe(200);
+    const finishApply = await apply.runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "finished", counts: { additions: 1, changes: 0, destructions: 0, imports: 0 } }),
+    });
+    expect(finishApply.status).toBe(204);
+    expect(await runStatus(runId)).toBe("applied");
+    const after = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+    expect(after.data.attributes.locked).toBe(false);
+    const sv = await json<Doc<{ serial: number }>>(await t.api(`/api/v2/workspaces/${ws}/current-state-version`), 200);
+    expect(sv.data.attributes.serial).toBe(1);
+    expect(sv.data.relationships.run?.data?.id).toBe(runId);
+    const outputs = await json<{ data: { attributes: { name: string; value: unknown } }[] }>(
+      await t.api(`/api/v2/workspaces/${ws}/current-state-version-outputs`),
+      200,
+    );
+    expect(outputs.data.map((o) => [o.attributes.name, o.attributes.value])).toEqual([["o", "v"]]);
+
+    const events = await json<{ data: { attributes: { action: string } }[] }>(await t.api(`/api/v2/runs/${runId}/run-events`), 200);
+    expect(events.data.map((e) => e.attributes.action)).toEqual(["plan_queued", "planning", "planned", "apply_queued", "applying", "applied"]);
+    const list = await json<{ data: { id: string }[] }>(await t.api(`/api/v2/workspaces/${ws}/runs`), 200);
+    expect(list.data.map((r) => r.id)).toEqual([runId]);
+  });
+
+  test("cancel during a plan asks the runner to stop; the run ends canceled when it reports", async () => {
+    const ws = await workspace("cancel-running");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    const { runner } = await claim();
+    expect(await runStatus(run.data.id)).toBe("planning");
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+    const beat = (await (await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })).json()) as { cancel: boolean };
+    expect(beat.cancel).toBe(true);
+    const doc = await json<Doc<{ actions: Record<string, boolean> }>>(await t.api(`/api/v2/runs/${run.data.id}`), 200);
+    expect(doc.data.attributes.actions["is-force-cancelable"]).toBe(true);
+    await runner("/api/runner/v1/result", { method: "POST", body: JSON.stringify({ version: 1, status: "canceled" }) });
+    expect(await runStatus(run.data.id)).toBe("canceled");
+  });
+
+  test("force-cancel ends a running phase at once and the stale runner is told to stop", async () => {
+    const ws = await workspace("force-cancel");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    const { runner } = await claim();
+    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(409);
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(202);
+    expect(await runStatus(run.data.id)).toBe("canceled");
+    const beat = (await (await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })).json()) as { force: boolean };
+    expect(beat.force).toBe(true);
+    const locked = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+    expect(locked.data.attributes.locked).toBe(false);
+  });
+
+  test("a lost plan runner is requeued; a lost apply errors and keeps the state it saved", async () => {
+    const ws = await workspace("lost-runner");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv, { "auto-apply": true });
+    const plan = await claim();
+    await t.server.services.runs.execution.reap({ job: { runId: plan.job.runId, attempt: plan.job.attempt } });
+    expect(await runStatus(run.data.id)).toBe("plan_queued");
+    const plan2 = await claim();
+    expect(plan2.job.attempt).toBe(2);
+    await plan2.runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "finished", hasChanges: true }),
+    });
+    expect(await runStatus(run.data.id)).toBe("apply_queued");
+    const apply = await claim();
+    const state = JSON.stringify({ version: 4, serial: 1, lineage: "L2", outputs: {}, resources: [] });
+    await t.server.services.runs.execution.reap({ job: { runId: apply.job.runId, attempt: apply.job.attempt } });
+    expect(await runStatus(run.data.id)).toBe("errored");
+    // the apply's runner still manages to save the state it wrote: kept.
+    expect((await apply.runner("/api/runner/v1/state", { method: "PUT", body: state })).status).toBe(200);
+    const sv = await json<Doc<{ serial: number }>>(await t.api(`/api/v2/workspaces/${ws}/current-state-version`), 200);
+    expect(sv.data.attributes.serial).toBe(1);
+  });
+});
+
+describe("organization queue and capacity", () => {
+  test("shapes the CLI reads", async () => {
+    const ws = await workspace("queue-shape");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    const queue = await json<{ data: { id: string; attributes: { "position-in-queue": number } }[] }>(
+      await t.api("/api/v2/organizations/default/runs/queue"),
+      200,
+    );
+    expect(queue.data.some((r) => r.id === run.data.id)).toBe(true);
+    const capacity = await json<Doc<{ pending: number; running: number }>>(await t.api("/api/v2/organizations/default/capacity"), 200);
+    expect(capacity.data.type).toBe("organization-capacity");
+    expect(capacity.data.attributes.pending).toBeGreaterThanOrEqual(1);
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+  });
+});
