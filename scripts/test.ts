@@ -153,10 +153,10 @@ async function main(argv: string[]): Promise<number> {
   installSignalHandlers(10_000);
 
   const began = Date.now();
-  const tmpDir = await mkdtemp(join(tmpdir(), "terrapod-test-"));
+  const tmpDir = await mkdtemp(join(tmpdir(), "terrapod-run-"));
   const junitDir = options.junitDir ?? tmpDir;
   await mkdir(junitDir, { recursive: true });
-  const scratchDir = await mkdtemp(join(await fastScratchBase(tmpDir), "terrapod-test-scratch-"));
+  const scratchDir = await mkdtemp(join(await fastScratchBase(tmpDir), "terrapod-run-scratch-"));
   const needed = [...new Set(options.selected.flatMap((p) => p.needs ?? []))] as ServiceName[];
   const outcomes: Outcome[] = [];
   let services: Promise<Services> | undefined;
@@ -170,14 +170,26 @@ async function main(argv: string[]): Promise<number> {
     if (needed.length > 0) {
       // Installs (apt, pip) print as they happen; the starts then overlap with the first phases.
       const t = Date.now();
-      await ensureServiceTools(needed);
-      const startTime = Date.now();
-      console.log(`[services] tools ready [${seconds(startTime - t)}]; starting ${needed.join(", ")}`);
-      services = startServices(needed, { log: (line) => held.push(line) });
-      services.then(
-        () => held.push(`[services] all up in ${seconds(Date.now() - startTime)}`),
-        () => {},
+      const tools = await ensureServiceTools(needed).then(
+        () => undefined,
+        (err: unknown) => err,
       );
+      if (tools === undefined) {
+        const startTime = Date.now();
+        console.log(`[services] tools ready [${seconds(startTime - t)}]; starting ${needed.join(", ")}`);
+        services = startServices(needed, { log: (line) => held.push(line) });
+        services.then(
+          () => held.push(`[services] all up in ${seconds(Date.now() - startTime)}`),
+          () => {},
+        );
+      } else {
+        // Phases that need the services fail with this; the others still run.
+        console.error(
+          `[services] installing tools failed: ${tools instanceof Error ? tools.message : tools}`,
+        );
+        services = Promise.reject(tools);
+        services.catch(() => {});
+      }
     }
     for (const phase of options.selected) {
       if (interruptedBy()) break;
@@ -208,7 +220,9 @@ async function main(argv: string[]): Promise<number> {
         console.error(`${phase.name} could not run: ${message}`);
         result = { passed: 0, failed: 1, skipped: 0, note: `could not run: ${message.split("\n")[0]}` };
       }
-      if (interruptedBy()) result = { ...result, note: `interrupted; ${result.note ?? ""}`.trim() };
+      if (interruptedBy() && !result.note?.startsWith("interrupted")) {
+        result = { ...result, note: ["interrupted", result.note].filter(Boolean).join("; ") };
+      }
       const ms = Date.now() - started;
       outcomes.push({ phase: phase.name, ms, result });
       console.log(`━━ ${phase.name}: ${describe(result)} [${seconds(ms)}]`);
@@ -217,10 +231,12 @@ async function main(argv: string[]): Promise<number> {
     if (services) {
       const t = Date.now();
       await services.then(
-        (s) => s.stop(),
+        async (up) => {
+          await up.stop();
+          console.log(`[services] stopped [${seconds(Date.now() - t)}]`);
+        },
         () => {},
       );
-      console.log(`[services] stopped [${seconds(Date.now() - t)}]`);
     }
     await runShutdownHooks();
     await rm(scratchDir, { recursive: true, force: true });

@@ -113,7 +113,7 @@ export function startCli(invocation: CliInvocation): RunningCli {
     return {
       command,
       code: child.signalCode ? null : child.exitCode,
-      signal: child.signalCode,
+      signal: child.signalCode ? String(child.signalCode) : null,
       stdout: stripAnsi(stdout),
       stderr: stripAnsi(stderr),
       timedOut,

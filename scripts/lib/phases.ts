@@ -5,7 +5,7 @@
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { readJunit, type TestCounts } from "./junit.ts";
-import { repoRoot, run, seconds } from "./proc.ts";
+import { interruptedBy, repoRoot, run, seconds } from "./proc.ts";
 import type { ServiceName } from "./services.ts";
 
 export type PhaseContext = {
@@ -44,46 +44,37 @@ const bun = process.execPath;
 // ---------------------------------------------------------------------------------------------------
 // check
 
-/** One step per command: each passes or fails as a whole. */
-export function commandsPhase(
-  name: string,
-  description: string,
-  commands: readonly (readonly string[])[],
-): Phase {
+export type Step = {
+  /** How the step is shown, e.g. "bunx biome check .". */
+  readonly label: string;
+  readonly cmd: readonly string[];
+};
+
+/** One step per command: each counts as one passed or one failed test. */
+export function commandsPhase(name: string, description: string, steps: readonly Step[]): Phase {
   return {
     name,
     description,
     async run(ctx) {
-      let passed = 0;
-      let failed = 0;
       const failing: string[] = [];
-      for (const cmd of commands) {
-        const shown = cmd.join(" ");
-        console.log(`$ ${shown}`);
+      for (const step of steps) {
+        console.log(`$ ${step.label}`);
         const started = Date.now();
-        const { code } = await run(cmd, { cwd: ctx.root });
+        const { code } = await run(step.cmd, { cwd: ctx.root });
         console.log(
-          `${code === 0 ? "ok" : `FAILED (exit ${code})`}: ${shown} [${seconds(Date.now() - started)}]`,
+          `${code === 0 ? "ok" : `FAILED (exit ${code})`}: ${step.label} [${seconds(Date.now() - started)}]`,
         );
-        if (code === 0) passed++;
-        else {
-          failed++;
-          failing.push(cmd.slice(0, 3).join(" "));
-        }
+        if (code !== 0) failing.push(step.label);
       }
-      return {
-        passed,
-        failed,
-        skipped: 0,
-        ...(failing.length > 0 ? { note: `failed: ${failing.join(", ")}` } : {}),
-      };
+      const counts = { passed: steps.length - failing.length, failed: failing.length, skipped: 0 };
+      return failing.length > 0 ? { ...counts, note: `failed: ${failing.join("; ")}` } : counts;
     },
   };
 }
 
 export const checkPhase = commandsPhase("check", "biome check and tsc", [
-  [bun, "x", "biome", "check", "."],
-  [bun, "x", "tsc", "-p", "tsconfig.json"],
+  { label: "bunx biome check .", cmd: [bun, "x", "biome", "check", "."] },
+  { label: "bunx tsc -p tsconfig.json", cmd: [bun, "x", "tsc", "-p", "tsconfig.json"] },
 ]);
 
 // ---------------------------------------------------------------------------------------------------
@@ -162,6 +153,8 @@ export function bunTestPhase(options: BunTestPhaseOptions): Phase {
         }
       }
 
+      if (interruptedBy()) return { passed: 0, failed: 1, skipped: 0, note: "interrupted before bun test" };
+
       const xml = join(ctx.junitDir, `${options.name}.xml`);
       await rm(xml, { force: true });
       const cmd = [
@@ -182,7 +175,7 @@ export function bunTestPhase(options: BunTestPhaseOptions): Phase {
       return {
         ...outcome,
         failed: outcome.failed + 1,
-        note: `preparation failed; ${outcome.note ?? ""}`.trim(),
+        note: ["preparation failed", outcome.note].filter(Boolean).join("; "),
       };
     },
   };

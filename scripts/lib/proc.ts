@@ -7,9 +7,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import type { Subprocess } from "bun";
 
-export const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 
 const running = new Set<Subprocess>();
 const hooks = new Set<() => Promise<void>>();

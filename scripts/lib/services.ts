@@ -10,12 +10,12 @@
  * stops what is still running in them and removes them.
  */
 import { closeSync, existsSync, openSync } from "node:fs";
-import { chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { interruptedBy, isAlive, killAndWait, mustRun, onShutdown, run, seconds } from "./proc.ts";
-import { ensureApt, ensureVenv } from "./tools.ts";
+import { type AptNeed, ensureApt, ensureVenv } from "./tools.ts";
 
 export type ServiceName = "postgres" | "redis" | "s3";
 export const allServices: readonly ServiceName[] = ["postgres", "redis", "s3"];
@@ -36,8 +36,10 @@ const dirPrefix = "terrapod-svc-";
 type Running = { readonly env: Record<string, string>; stop(): Promise<void> };
 
 type ServiceDef = {
-  /** Installs what is missing. */
-  ensure(): Promise<void>;
+  /** Debian packages it needs (installed together, in one apt-get run). */
+  readonly apt?: readonly AptNeed[];
+  /** Installs anything else that is missing. */
+  ensure?(): Promise<void>;
   /** Starts on `port` in `dir`; throws (after cleaning up) when it does not become ready. */
   start(dir: string, port: number): Promise<Running>;
   /** Stops whatever a dead run left in `dir`. */
@@ -50,8 +52,8 @@ type ServiceDef = {
 /** Installs what the given services need (apt packages, the moto venv), without starting them. */
 export async function ensureServiceTools(which: readonly ServiceName[]): Promise<void> {
   const defs = which.map((name) => services[name]);
-  // apt installs are serialized inside ensureApt; the pip install can overlap with them.
-  await Promise.all(defs.map((def) => def.ensure()));
+  // One apt-get run for all; the pip install overlaps with it (apt runs are queued in ensureApt).
+  await Promise.all([ensureApt(defs.flatMap((def) => def.apt ?? [])), ...defs.map((def) => def.ensure?.())]);
 }
 
 export type StartOptions = {
@@ -201,6 +203,13 @@ async function reapStale(log: (line: string) => void): Promise<void> {
     const dir = join(base, entry);
     const owner = await readPid(join(dir, "owner"));
     if (owner !== undefined && isAlive(owner)) continue;
+    // No owner file yet: a run may be starting right now; leave it unless it is old.
+    if (
+      owner === undefined &&
+      ((await stat(dir).catch(() => undefined))?.mtimeMs ?? 0) > Date.now() - 60_000
+    ) {
+      continue;
+    }
     const name = entry.slice(dirPrefix.length).split("-")[0] as ServiceName;
     const def = services[name];
     if (!def) continue;
@@ -233,9 +242,7 @@ async function pgStop(dir: string): Promise<void> {
 }
 
 const postgresService: ServiceDef = {
-  async ensure() {
-    await ensureApt([{ pkg: "postgresql", present: () => existsSync(`${pgBin}/initdb`) }]);
-  },
+  apt: [{ pkg: "postgresql", present: () => existsSync(`${pgBin}/initdb`) }],
   async start(dir, port) {
     const data = join(dir, "data");
     const log = join(dir, "postgres.log");
@@ -325,9 +332,7 @@ async function pidfileStop(file: string, name: string): Promise<void> {
 }
 
 const redisService: ServiceDef = {
-  async ensure() {
-    await ensureApt([{ pkg: "redis-server", present: () => !!Bun.which("redis-server") }]);
-  },
+  apt: [{ pkg: "redis-server", present: () => !!Bun.which("redis-server") }],
   async start(dir, port) {
     const pidfile = join(dir, "redis.pid");
     const log = join(dir, "redis.log");

@@ -34,12 +34,15 @@ export async function ensureApt(needs: readonly AptNeed[]): Promise<void> {
   await job;
 }
 
+/** Waits for a concurrent apt/dpkg (another install, unattended upgrades) instead of failing at once. */
+const aptWait = ["-o", "DPkg::Lock::Timeout=300"];
+
 async function aptInstall(pkgs: string[]): Promise<void> {
   const prefix = await privilegePrefix(pkgs);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   aptUpdated ??= (async () => {
     console.log("[tools] apt-get update");
-    await mustRun([...prefix, "apt-get", "update", "-q"], { env });
+    await mustRun([...prefix, "apt-get", "update", "-q", ...aptWait], { env });
   })().catch((err: unknown) => {
     aptUpdated = undefined;
     throw err;
@@ -47,7 +50,12 @@ async function aptInstall(pkgs: string[]): Promise<void> {
   await aptUpdated;
   console.log(`[tools] apt-get install ${pkgs.join(" ")}`);
   const started = Date.now();
-  await mustRun([...prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", ...pkgs], { env });
+  await mustRun(
+    [...prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", ...aptWait, ...pkgs],
+    {
+      env,
+    },
+  );
   console.log(`[tools] installed ${pkgs.join(" ")} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { isConnectionError } from "@terrapod/db";
-import { randomIdPart, type TerrapodError, UnavailableError } from "@terrapod/kernel";
+import { isTerrapodError, randomIdPart, type TerrapodError, UnavailableError } from "@terrapod/kernel";
 import { errorDocument, tfeHeaders, toErrorResponse } from "@terrapod/tfe-api";
 import { Elysia } from "elysia";
 import type { Logger } from "./logger.ts";
@@ -25,6 +25,13 @@ export function errorMapping(log: Logger, routes: RouteMemo) {
       routes.set(request, route);
     })
     .onError({ as: "global" }, ({ code, error, request }) => {
+      // Elysia reports its own conditions by `code`; our errors carry a `code` property too, so exclude them.
+      if (isTerrapodError(error)) {
+        return toErrorResponse(error, {
+          onInternal: (cause) =>
+            log.error({ err: cause, requestId: request.headers.get("x-request-id") }, "unhandled error"),
+        });
+      }
       if (code === "NOT_FOUND") {
         return errorDocument(
           404,

@@ -36,7 +36,7 @@ async function workspace(name: string): Promise<string> {
   return doc.data.id;
 }
 
-async function tarball(files: Record<string, string>, extraArgs: string[] = []): Promise<Uint8Array> {
+async function tarball(files: Record<string, string>, extraArgs: string[] = []): Promise<Blob> {
   const dir = await mkdtemp(join(tmpdir(), "tp-cfg-"));
   for (const [name, content] of Object.entries(files)) {
     await mkdir(join(dir, name, ".."), { recursive: true });
@@ -45,10 +45,10 @@ async function tarball(files: Record<string, string>, extraArgs: string[] = []):
   const out = join(dir, "..", `${dir.split("/").pop()}.tar.gz`);
   const proc = Bun.spawn(["tar", "-czf", out, ...extraArgs, "-C", dir, ...Object.keys(files)]);
   expect(await proc.exited).toBe(0);
-  return new Uint8Array(await Bun.file(out).arrayBuffer());
+  return new Blob([await Bun.file(out).arrayBuffer()]);
 }
 
-async function configurationVersion(ws: string, opts: { speculative?: boolean; archive?: Uint8Array } = {}) {
+async function configurationVersion(ws: string, opts: { speculative?: boolean; archive?: Blob } = {}) {
   const cv = await json<Doc<{ "upload-url": string; status: string }>>(
     await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
       method: "POST",
@@ -121,7 +121,7 @@ describe("configuration versions", () => {
 
   test("bytes that are not gzip are refused", async () => {
     const ws = await workspace("cv-junk");
-    const { put } = await configurationVersion(ws, { archive: new TextEncoder().encode("not an archive") });
+    const { put } = await configurationVersion(ws, { archive: new Blob(["not an archive"]) });
     expect(put.status).toBe(422);
   });
 

@@ -172,3 +172,12 @@ describe("errors", () => {
     expect((await t.api("/api/v2/ping")).status).toBe(204);
   });
 });
+
+describe("domain errors keep their message", () => {
+  test("a missing workspace says which one", async () => {
+    const res = await t.api("/api/v2/workspaces/ws-doesnotexist0000");
+    expect(res.status).toBe(404);
+    const doc = (await res.json()) as { errors: { detail: string }[] };
+    expect(doc.errors[0]?.detail).toContain("ws-doesnotexist0000");
+  });
+});

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { createAuthenticator, createCapabilitySigner, createJobTokens, type JobTokens } from "@terrapod/auth";
 import { bootstrapSite } from "@terrapod/core";
 import { createDb, type DbHandle, describeDbError, isConnectionError } from "@terrapod/db";
-import { createMemoryEvents, createRedisEvents, type Events } from "@terrapod/events";
+import { createMemoryEvents, type Events } from "@terrapod/events";
 import {
   NotFoundError,
   type OrganizationName,
@@ -17,7 +17,6 @@ import {
   type BlobStore,
   createEncryptedBlobStore,
   createFsBlobStore,
-  createS3BlobStore,
   createSecretBox,
   parseKeyring,
 } from "@terrapod/storage";
@@ -67,8 +66,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   const routes: RouteMemo = new WeakMap();
 
   const keyring = parseKeyring(await resolveKeyringSpec(config));
+  // The AWS SDK and ioredis load only when configured: the embedded shape starts faster without them.
   const rawBlobs: BlobStore = config.s3
-    ? createS3BlobStore({
+    ? (await import("@terrapod/storage/s3")).createS3BlobStore({
         bucket: config.s3.bucket,
         endpoint: config.s3.endpoint,
         region: config.s3.region,
@@ -85,7 +85,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     : createFsBlobStore({ root: join(config.dataDir, "blobs") });
   const blobs = createEncryptedBlobStore(rawBlobs, keyring);
   const events: Events = config.redis
-    ? createRedisEvents({ url: config.redis.url, keyPrefix: "terrapod:" })
+    ? (await import("@terrapod/events/redis")).createRedisEvents({ url: config.redis.url, keyPrefix: "terrapod:" })
     : createMemoryEvents();
 
   // PGlite opens here (seconds on a first start); PostgreSQL connects lazily, so this never blocks on it.

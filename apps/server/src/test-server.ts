@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomIdPart } from "@terrapod/kernel";
-import { createS3BlobStore } from "@terrapod/storage";
+import { createS3BlobStore } from "@terrapod/storage/s3";
 import { createTestDb, type TestDbHandle, testBackend, testRedisUrl, testS3 } from "@terrapod/testing";
 import { loadServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";

@@ -21,4 +21,4 @@ export {
 export { createFsBlobStore, type FsBlobStoreConfig } from "./fs-blob-store.ts";
 export { assertValidKey, assertValidPrefix, compareKeys } from "./keys.ts";
 export { createMemoryBlobStore } from "./memory-blob-store.ts";
-export { createS3BlobStore, type S3BlobStore, type S3BlobStoreConfig } from "./s3-blob-store.ts";
+// The S3 store lives at "@terrapod/storage/s3" so the embedded shape never loads the AWS SDK.

@@ -66,16 +66,9 @@ export async function createStateVersion(
     const bytes = decodeBase64(input.state, deps.limits.maxStateBytes, "state");
     const actual = createHash("md5").update(bytes).digest("hex");
     if (actual !== md5) throw new StateMd5MismatchError(md5, actual);
+    // The declared serial and lineage are authoritative, as in TFE (go-tfe's suite declares values
+    // that differ from its fixture file's); the CLIs always declare the file's own.
     const facts = scanState(bytes);
-    if (facts.serial !== undefined && facts.serial !== input.serial) {
-      throw new InvalidError(
-        `serial ${input.serial} does not match the state file's serial ${facts.serial}`,
-        "serial",
-      );
-    }
-    if (input.lineage && facts.lineage && input.lineage !== facts.lineage) {
-      throw new InvalidError(`lineage does not match the state file's lineage ${facts.lineage}`, "lineage");
-    }
     inline = { bytes, facts };
   }
 

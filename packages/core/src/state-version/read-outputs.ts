@@ -30,7 +30,11 @@ async function stateAccess(deps: StateVersionDeps, actor: Actor, workspaceId: st
   return { revealSensitive: atLeast(level, "read") };
 }
 
-/** Outputs of a state version. Sensitive values are hidden in lists, as TFE does. */
+/**
+ * Outputs of a state version. As in TFE, this list carries sensitive values for actors that may read
+ * the whole state (go-tfe's TestStateVersionOutputs reads one from it); the workspace's
+ * current-state-version-outputs list hides them.
+ */
 export async function listStateVersionOutputs(
   deps: StateVersionDeps,
   actor: Actor,
@@ -38,8 +42,8 @@ export async function listStateVersionOutputs(
 ): Promise<StateVersionOutput[]> {
   const sv = await findStateVersionRow(deps.db, stateVersionId);
   if (!sv) throw new NotFoundError("state version", stateVersionId);
-  await stateAccess(deps, actor, sv.workspaceId);
-  return (await listOutputRows(deps.db, sv.id)).map((r) => toOutput(deps, r, false));
+  const { revealSensitive } = await stateAccess(deps, actor, sv.workspaceId);
+  return (await listOutputRows(deps.db, sv.id)).map((r) => toOutput(deps, r, revealSensitive));
 }
 
 export async function listCurrentStateVersionOutputs(

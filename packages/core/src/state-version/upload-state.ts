@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { stateVersions } from "@terrapod/db";
-import { type Actor, ConflictError, ForbiddenError, InvalidError, NotFoundError } from "@terrapod/kernel";
+import { type Actor, ConflictError, ForbiddenError, NotFoundError } from "@terrapod/kernel";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateAlreadyUploadedError, StateMd5MismatchError } from "./errors.ts";
@@ -49,19 +49,8 @@ export async function uploadStateContent(
     });
     const actual = md5.digest("hex");
     if (actual !== sv.md5) throw new StateMd5MismatchError(sv.md5, actual);
+    // The declared serial and lineage are authoritative, as in TFE; see create-state-version.ts.
     const facts = scanner.end();
-    if (facts.serial !== undefined && facts.serial !== sv.serial) {
-      throw new InvalidError(
-        `the state file's serial ${facts.serial} does not match the declared serial ${sv.serial}`,
-        "serial",
-      );
-    }
-    if (facts.lineage && sv.lineage && facts.lineage !== sv.lineage) {
-      throw new InvalidError(
-        `the state file's lineage ${facts.lineage} does not match the declared lineage`,
-        "lineage",
-      );
-    }
     return await finalizeStateVersion(deps, id, facts, size);
   } catch (err) {
     await deps.blobs.delete(key);

@@ -1,4 +1,4 @@
-import type { StateVersion } from "@terrapod/core";
+import type { StateVersion, StateVersionOutput } from "@terrapod/core";
 import {
   type Actor,
   BadRequestError,
@@ -26,6 +26,15 @@ const stateVersionAttributes: AttributeMap = {
     "json-state-outputs": "jsonStateOutputs",
   },
 };
+
+/** A page of a state version's outputs (`page[number]`, `page[size]`; go-tfe pages through them). */
+function outputsPage(outputs: readonly StateVersionOutput[], request: Request): Response {
+  const page = parsePage(new URL(request.url).searchParams);
+  const start = (page.page - 1) * page.size;
+  return collectionResponse(outputs.slice(start, start + page.size).map(serializeStateVersionOutput), {
+    page: { ...page, total: outputs.length },
+  });
+}
 
 export function stateVersionRoutes(deps: TfeDeps) {
   const svs = deps.stateVersions;
@@ -83,9 +92,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
     .get("/workspaces/:id/current-state-version-outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const outputs = await svs.currentOutputs(actor, params.id);
-      return collectionResponse(outputs.map(serializeStateVersionOutput), {
-        page: { page: 1, size: Math.max(outputs.length, 1), total: outputs.length },
-      });
+      return outputsPage(outputs, request);
     })
     .get("/state-versions", async ({ request }) => {
       const actor = await actorOf(deps, request);
@@ -117,9 +124,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
     .get("/state-versions/:id/outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const outputs = await svs.outputs(actor, params.id);
-      return collectionResponse(outputs.map(serializeStateVersionOutput), {
-        page: { page: 1, size: Math.max(outputs.length, 1), total: outputs.length },
-      });
+      return outputsPage(outputs, request);
     })
     .get("/state-version-outputs/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);

@@ -1,0 +1,239 @@
+import { access, constants as fsConstants, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  extractArchive,
+  InvalidArchiveError,
+  type JobSpec,
+  type PhaseResult,
+  protocolVersion,
+} from "@terrapod/runner-protocol";
+import type { Logger } from "pino";
+import { runApplyPhase } from "./apply-phase.ts";
+import type { Cancellation } from "./cancellation.ts";
+import type { RunnerConfig } from "./config.ts";
+import { engineBinaryPath, engineEnv, isValidEngineVersion, logPreamble } from "./engine-args.ts";
+import { startHeartbeats } from "./heartbeat.ts";
+import { isRetryable, type RunnerClient } from "./http-client.ts";
+import { secretPatterns } from "./log-masker.ts";
+import { createLogShipper, type LogShipper } from "./log-shipper.ts";
+import { overrideFileContent, overrideFileName } from "./override-file.ts";
+import { canceled, errored, type Outcome, PhaseRun, writeNote } from "./phase-run.ts";
+import { runPlanPhase } from "./plan-phase.ts";
+import { withRetry } from "./retry.ts";
+import { envVariables, VariableError } from "./var-file.ts";
+import {
+  createJobDirs,
+  type JobDirs,
+  relativePath,
+  resolveWorkingDirectory,
+  WorkingDirectoryError,
+  writeFileReplacing,
+} from "./workdir.ts";
+
+export type JobDeps = Readonly<{
+  client: RunnerClient;
+  config: Pick<RunnerConfig, "binaryDir" | "workDir" | "graceSeconds" | "enginePath" | "token">;
+  log: Logger;
+  cancellation: Cancellation;
+}>;
+
+export type JobReport = Readonly<{ result: PhaseResult; delivered: boolean }>;
+
+const callPolicy = { attempts: 8, baseMs: 500, maxMs: 10_000 };
+/** How long the log may take to drain once the phase is over. */
+const logDrainMs = 30_000;
+const maxErrorChars = 4000;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function toResult(outcome: Outcome): PhaseResult {
+  return {
+    version: protocolVersion,
+    status: outcome.status,
+    ...(outcome.hasChanges === undefined ? {} : { hasChanges: outcome.hasChanges }),
+    ...(outcome.counts === undefined ? {} : { counts: outcome.counts }),
+    ...(outcome.errorMessage === undefined
+      ? {}
+      : { errorMessage: outcome.errorMessage.slice(0, maxErrorChars) }),
+  };
+}
+
+/**
+ * Runs one phase of one run, start to finish: job spec, working directory, configuration, state,
+ * variables, the engine, uploads, and the result. Never throws: every failure becomes an `errored`
+ * result (delivered if the server can be reached).
+ */
+export async function runJob(deps: JobDeps): Promise<JobReport> {
+  const { client, log, cancellation } = deps;
+  let spec: JobSpec;
+  try {
+    spec = await withRetry(() => client.getJob(), {
+      policy: callPolicy,
+      isRetryable,
+      onRetry: (err, retry) => log.warn({ err, retry }, "fetching the job failed, retrying"),
+    });
+  } catch (err) {
+    log.error({ err }, "could not fetch the job");
+    return deliver(deps, undefined, errored(`the runner could not fetch its job: ${messageOf(err)}`));
+  }
+  log.info(
+    {
+      runId: spec.runId,
+      phase: spec.phase,
+      attempt: spec.attempt,
+      engine: spec.engine,
+      version: spec.engineVersion,
+    },
+    "job started",
+  );
+
+  const shipper = createLogShipper({
+    send: (offset, chunk) => client.sendLogs(offset, chunk),
+    isRetryable,
+    onError: (err, what) => log.warn({ err }, what),
+  });
+  const heartbeats = startHeartbeats({
+    beat: () => client.heartbeat(),
+    intervalMs: spec.heartbeatIntervalSeconds * 1000,
+    cancellation,
+    onError: (err) => log.warn({ err }, "heartbeat failed"),
+  });
+  const stopListening = cancellation.subscribe((level) => log.info({ level }, "cancel requested"));
+  const secrets = [...secretPatterns(spec.variables), deps.config.token];
+  shipper.append(new TextEncoder().encode(logPreamble(spec.engine, spec.engineVersion)));
+
+  let dirs: JobDirs | undefined;
+  let outcome: Outcome;
+  const started = performance.now();
+  try {
+    dirs = await createJobDirs(deps.config.workDir, spec.runId, spec.phase);
+    outcome = await runPhase(deps, spec, dirs, shipper, secrets);
+  } catch (err) {
+    log.error({ err }, "runner failure");
+    outcome = errored(`Terrapod runner error: ${messageOf(err)}`, "Error: the Terrapod runner failed.");
+  }
+  log.info({ status: outcome.status, ms: Math.round(performance.now() - started) }, "phase over");
+
+  if (outcome.note) writeNote(shipper, secrets, `\n${outcome.note}`);
+  await shipper.close(Date.now() + logDrainMs);
+  const report = await deliver(deps, spec, outcome);
+  heartbeats.stop();
+  stopListening();
+  if (dirs && !outcome.keepWorkDir) {
+    await rm(dirs.root, { recursive: true, force: true }).catch((err: unknown) =>
+      log.warn({ err }, "could not remove the working directory"),
+    );
+  } else if (dirs) {
+    log.warn({ dir: dirs.root }, "working directory kept");
+  }
+  return report;
+}
+
+async function deliver(deps: JobDeps, spec: JobSpec | undefined, outcome: Outcome): Promise<JobReport> {
+  const result = toResult(outcome);
+  try {
+    await withRetry(() => deps.client.sendResult(result), {
+      policy: callPolicy,
+      isRetryable,
+      onRetry: (err, retry) => deps.log.warn({ err, retry }, "reporting the result failed, retrying"),
+    });
+    deps.log.info({ runId: spec?.runId, status: result.status }, "result delivered");
+    return { result, delivered: true };
+  } catch (err) {
+    deps.log.error({ err, runId: spec?.runId }, "could not deliver the result");
+    return { result, delivered: false };
+  }
+}
+
+async function runPhase(
+  deps: JobDeps,
+  spec: JobSpec,
+  dirs: JobDirs,
+  shipper: LogShipper,
+  secrets: readonly string[],
+): Promise<Outcome> {
+  const { client, cancellation, log } = deps;
+  if (!isValidEngineVersion(spec.engineVersion)) {
+    return errored(`invalid ${spec.engine} version ${JSON.stringify(spec.engineVersion)}`);
+  }
+  const binary = engineBinaryPath(deps.config.binaryDir, spec.engine, spec.engineVersion);
+  try {
+    await access(binary, fsConstants.X_OK);
+  } catch (err) {
+    log.error({ err, binary }, "engine binary missing");
+    const message = `${spec.engine} ${spec.engineVersion} is not available on this runner (no executable ${binary})`;
+    return errored(message, `Error: ${message}`);
+  }
+  if (cancellation.requested) return canceled();
+
+  let envVars: Record<string, string>;
+  try {
+    envVars = envVariables(spec.variables);
+  } catch (err) {
+    if (err instanceof VariableError) return errored(err.message, `Error: ${err.message}`);
+    throw err;
+  }
+
+  try {
+    await withRetry(
+      async (attempt) => {
+        if (attempt > 0) await rm(dirs.config, { recursive: true, force: true });
+        const stream = await client.getConfiguration();
+        await extractArchive(stream, dirs.config);
+      },
+      {
+        policy: { attempts: 3, baseMs: 1000, maxMs: 5000 },
+        isRetryable: (err) => !(err instanceof InvalidArchiveError) && isRetryable(err),
+        onRetry: (err, retry) => log.warn({ err, retry }, "fetching the configuration failed, retrying"),
+      },
+    );
+  } catch (err) {
+    if (err instanceof InvalidArchiveError) return errored(err.message, `Error: ${err.message}`);
+    log.error({ err }, "could not fetch the configuration");
+    return errored(`could not fetch the configuration: ${messageOf(err)}`);
+  }
+  if (cancellation.requested) return canceled();
+
+  let cwd: string;
+  try {
+    cwd = await resolveWorkingDirectory(dirs.config, spec.workspace.workingDirectory);
+  } catch (err) {
+    if (err instanceof WorkingDirectoryError) return errored(err.message, `Error: ${err.message}`);
+    throw err;
+  }
+  // Relative: a saved plan records the backend, and the apply runs in another directory (override-file.ts).
+  await writeFileReplacing(
+    join(cwd, overrideFileName),
+    overrideFileContent(relativePath(cwd, dirs.stateFile)),
+  );
+
+  const originalState = await withRetry(() => client.getState(), {
+    policy: callPolicy,
+    isRetryable,
+    onRetry: (err, retry) => log.warn({ err, retry }, "fetching the state failed, retrying"),
+  });
+  if (originalState) await writeFile(dirs.stateFile, originalState, { mode: 0o600 });
+  if (cancellation.requested) return canceled();
+
+  const run = new PhaseRun({
+    spec,
+    dirs,
+    cwd,
+    binary,
+    env: engineEnv({ path: deps.config.enginePath, home: dirs.home, tmpDir: dirs.tmp, variables: envVars }),
+    client,
+    shipper,
+    secrets,
+    cancellation,
+    graceMs: deps.config.graceSeconds * 1000,
+    log,
+  });
+  try {
+    return spec.phase === "plan" ? await runPlanPhase(run) : await runApplyPhase(run, originalState);
+  } catch (err) {
+    if (err instanceof VariableError) return errored(err.message, `Error: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The runner: executes one phase of one run, then exits (0 when the result reached the server, 1 when
+ * it did not, 2 for a configuration error). Started by the embedded server as a child process, or as
+ * the program of a Kubernetes Job pod. SIGINT/SIGTERM cancel the engine gracefully; a second one kills it.
+ */
+import { Cancellation } from "./cancellation.ts";
+import { ConfigError, loadRunnerConfig } from "./config.ts";
+import { createRunnerClient } from "./http-client.ts";
+import { runJob } from "./job.ts";
+import { createLogger } from "./logger.ts";
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof loadRunnerConfig>;
+  try {
+    config = loadRunnerConfig(Bun.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel });
+  const cancellation = new Cancellation();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info({ signal }, "signal received");
+    cancellation.request(cancellation.requested ? "force" : "graceful");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const client = createRunnerClient({
+    serverUrl: config.serverUrl,
+    token: config.token,
+    insecureTls: config.insecureTls,
+  });
+  const report = await runJob({ client, config, log, cancellation });
+  return report.delivered ? 0 : 1;
+}
+
+process.exit(await main());
