@@ -11,6 +11,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { conformancePhase } from "./lib/conformance.ts";
+import { e2ePhase } from "./lib/e2e.ts";
 import {
   bunTestPhase,
   checkPhase,
@@ -25,6 +27,7 @@ import {
   installSignalHandlers,
   interruptedBy,
   mustRun,
+  onShutdown,
   repoRoot,
   runShutdownHooks,
   seconds,
@@ -69,6 +72,9 @@ const phases: readonly Phase[] = [
     prepare: prepareDbTemplate,
     files: integrationTestFiles,
   }),
+  e2ePhase("pglite"),
+  e2ePhase("postgres"),
+  conformancePhase(),
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -157,6 +163,11 @@ async function main(argv: string[]): Promise<number> {
   const junitDir = options.junitDir ?? tmpDir;
   await mkdir(junitDir, { recursive: true });
   const scratchDir = await mkdtemp(join(await fastScratchBase(tmpDir), "terrapod-run-scratch-"));
+  const removeRunDirs = async () => {
+    await rm(scratchDir, { recursive: true, force: true });
+    await rm(tmpDir, { recursive: true, force: true });
+  };
+  onShutdown(removeRunDirs);
   const needed = [...new Set(options.selected.flatMap((p) => p.needs ?? []))] as ServiceName[];
   const outcomes: Outcome[] = [];
   let services: Promise<Services> | undefined;
@@ -238,9 +249,7 @@ async function main(argv: string[]): Promise<number> {
         () => {},
       );
     }
-    await runShutdownHooks();
-    await rm(scratchDir, { recursive: true, force: true });
-    await rm(tmpDir, { recursive: true, force: true });
+    await runShutdownHooks(); // includes removeRunDirs
   }
   flushHeld();
   return summarize(outcomes, options, Date.now() - began);

@@ -29,7 +29,7 @@ import {
   runGoTfeTest,
   runPool,
   type TestResult,
-  testFiles,
+  testSources,
   updatedExpectations,
   writeText,
 } from "./go-tfe-results.ts";
@@ -212,6 +212,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       TFE_TOKEN: server.adminToken,
       SKIP_PAID: "1",
       ENABLE_BETA: "1",
+      // Terrapod answers as Terraform Enterprise (TFP-AppName); go-tfe keys its TFE-vs-HCP expectations on this.
+      ENABLE_TFE: "1",
       SSL_CERT_FILE: certs.caCert,
     };
     // Tests of admin features ask for a token per admin role; Terrapod's admin token is a site admin.
@@ -267,11 +269,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     await rm(work, { recursive: true, force: true });
   }
 
-  const files = await testFiles(goTfe.srcDir);
+  const sources = await testSources(goTfe.srcDir);
   const rows: Row[] = selected.map((test) => {
     const result = results.get(test) ?? notProbed(test);
     const expectation = file.entries.get(test);
-    return { expectation, result, verdict: judge(expectation, result), file: files.get(test) };
+    return { expectation, result, verdict: judge(expectation, result), source: sources.get(test) };
   });
   const regressions = rows.filter((r) => r.verdict === "regression").map((r) => r.result.test);
   const tighten = rows.filter((r) => r.verdict === "tighten").map((r) => r.result.test);

@@ -119,7 +119,10 @@ export type BunTestPhaseOptions = {
   readonly files: (root: string) => Promise<string[]>;
   /** Extra environment (on top of the services' env). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Runs before `bun test` (e.g. building the database template); a throw counts as one failure. */
+  /**
+   * Runs before `bun test` (e.g. building the database template) and may add to `env`, which is then
+   * the environment of `bun test`; a throw counts as one failure (the tests still run).
+   */
   readonly prepare?: (ctx: PhaseContext, env: Record<string, string | undefined>) => Promise<void>;
   /** Extra `bun test` arguments (e.g. a longer `--timeout`). */
   readonly args?: readonly string[];

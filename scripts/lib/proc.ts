@@ -98,23 +98,29 @@ export async function run(cmd: readonly string[], options: RunOptions = {}): Pro
   try {
     const keep = options.keep ?? 64 * 1024;
     let output = "";
+    const readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
     const pump = async (
       stream: ReadableStream<Uint8Array> | number | undefined,
       sink: NodeJS.WriteStream,
     ) => {
       if (!(stream instanceof ReadableStream)) return;
+      const reader = stream.getReader();
+      readers.push(reader);
       const decoder = new TextDecoder();
-      for await (const chunk of stream) {
-        if (options.tee) sink.write(chunk);
-        output += decoder.decode(chunk, { stream: true });
+      for (;;) {
+        const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+        if (done || !value) return;
+        if (options.tee) sink.write(value);
+        output += decoder.decode(value, { stream: true });
         if (output.length > keep * 2) output = output.slice(-keep);
       }
     };
-    const [code] = await Promise.all([
-      child.exited,
-      pump(child.stdout, process.stdout),
-      pump(child.stderr, process.stderr),
-    ]);
+    const pumps = Promise.all([pump(child.stdout, process.stdout), pump(child.stderr, process.stderr)]);
+    const code = await child.exited;
+    // A grandchild that outlives the command (a stray daemon) can hold the pipes open: read what is
+    // left for a moment, then stop reading rather than wait for it.
+    const drained = await Promise.race([pumps.then(() => true), Bun.sleep(2000).then(() => false)]);
+    if (!drained) for (const reader of readers) await reader.cancel().catch(() => {});
     return { code, output: output.slice(-keep) };
   } finally {
     running.delete(child);

@@ -1,5 +1,5 @@
-import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { applyArgs, savedPlanTakesVariables } from "./engine-args.ts";
 import { isRetryable } from "./http-client.ts";
 import { canceled, errored, type Outcome, type PhaseRun } from "./phase-run.ts";

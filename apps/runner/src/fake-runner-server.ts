@@ -23,6 +23,8 @@ export type FakeServerOptions = {
   failStateUploads?: number;
   /** Called with the whole log so far after each chunk (e.g. to request a cancel at some point). */
   onLog?: (log: string, server: FakeRunnerServer) => void;
+  /** Serve https with this certificate (PEM file paths). */
+  tls?: { cert: string; key: string };
 };
 
 export type RecordedRequest = { method: string; path: string; authorized: boolean };
@@ -41,7 +43,11 @@ export type FakeRunnerServer = {
   stop(): Promise<void>;
 };
 
-export function startFakeRunnerServer(job: FakeJob, token: string, opts: FakeServerOptions = {}): FakeRunnerServer {
+export function startFakeRunnerServer(
+  job: FakeJob,
+  token: string,
+  opts: FakeServerOptions = {},
+): FakeRunnerServer {
   const requests: RecordedRequest[] = [];
   const artifacts = new Map<ArtifactName, Uint8Array>();
   for (const [name, bytes] of Object.entries(job.artifacts ?? {})) {
@@ -96,6 +102,7 @@ export function startFakeRunnerServer(job: FakeJob, token: string, opts: FakeSer
   const http = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    ...(opts.tls ? { tls: { cert: Bun.file(opts.tls.cert), key: Bun.file(opts.tls.key) } } : {}),
     async fetch(req) {
       const path = new URL(req.url).pathname;
       const authorized = req.headers.get("authorization") === `Bearer ${token}`;
@@ -103,9 +110,9 @@ export function startFakeRunnerServer(job: FakeJob, token: string, opts: FakeSer
       if (!authorized) return new Response("unauthorized", { status: 401 });
       const route = `${req.method} ${path}`;
       if (route === `GET ${runnerPaths.job}`) return Response.json(job.spec);
-      if (route === `GET ${runnerPaths.configuration}`) return new Response(job.archive);
+      if (route === `GET ${runnerPaths.configuration}`) return new Response(new Uint8Array(job.archive));
       if (route === `GET ${runnerPaths.state}`) {
-        return job.state ? new Response(job.state) : new Response(null, { status: 204 });
+        return job.state ? new Response(new Uint8Array(job.state)) : new Response(null, { status: 204 });
       }
       if (route === `PUT ${runnerPaths.stateUpload}`) {
         if (failStateUploads > 0) {
@@ -142,11 +149,11 @@ export function startFakeRunnerServer(job: FakeJob, token: string, opts: FakeSer
           return new Response(null, { status: 204 });
         }
         const bytes = artifacts.get(name.data);
-        return bytes ? new Response(bytes) : new Response("not found", { status: 404 });
+        return bytes ? new Response(new Uint8Array(bytes)) : new Response("not found", { status: 404 });
       }
       return new Response("not found", { status: 404 });
     },
   });
-  url = `http://127.0.0.1:${http.port}`;
+  url = `${opts.tls ? "https" : "http"}://127.0.0.1:${http.port}`;
   return server;
 }

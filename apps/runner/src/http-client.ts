@@ -22,9 +22,16 @@ export class ServerResponseError extends Error {
   }
 }
 
-/** Network failures, timeouts and retryable statuses; a refusal (4xx) or a bad reply is final. */
+/** A TLS verification failure (untrusted, expired or mismatched certificate): waiting will not fix it. */
+export function isCertificateError(err: unknown): boolean {
+  const code = err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : "";
+  return /CERT|SIGNATURE|SELF_SIGNED|^ERR_TLS|^ERR_SSL/.test(code);
+}
+
+/** Network failures, timeouts and retryable statuses; a refusal (4xx), a bad reply or a bad certificate is final. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof ServerResponseError) return err.retryable;
+  if (isCertificateError(err)) return false;
   if (err instanceof SyntaxError) return false;
   if (err instanceof z.ZodError) return false;
   return true;

@@ -14,7 +14,7 @@ import type { RunnerConfig } from "./config.ts";
 import { engineBinaryPath, engineEnv, isValidEngineVersion, logPreamble } from "./engine-args.ts";
 import { startHeartbeats } from "./heartbeat.ts";
 import { isRetryable, type RunnerClient } from "./http-client.ts";
-import { secretPatterns } from "./log-masker.ts";
+import { maskString, secretPatterns } from "./log-masker.ts";
 import { createLogShipper, type LogShipper } from "./log-shipper.ts";
 import { overrideFileContent, overrideFileName } from "./override-file.ts";
 import { canceled, errored, type Outcome, PhaseRun, writeNote } from "./phase-run.ts";
@@ -100,7 +100,7 @@ export async function runJob(deps: JobDeps): Promise<JobReport> {
     cancellation,
     onError: (err) => log.warn({ err }, "heartbeat failed"),
   });
-  const stopListening = cancellation.subscribe((level) => log.info({ level }, "cancel requested"));
+  const stopListening = cancellation.subscribe((level) => log.info({ cancel: level }, "cancel requested"));
   const secrets = [...secretPatterns(spec.variables), deps.config.token];
   shipper.append(new TextEncoder().encode(logPreamble(spec.engine, spec.engineVersion)));
 
@@ -116,6 +116,9 @@ export async function runJob(deps: JobDeps): Promise<JobReport> {
   }
   log.info({ status: outcome.status, ms: Math.round(performance.now() - started) }, "phase over");
 
+  if (outcome.errorMessage !== undefined) {
+    outcome = { ...outcome, errorMessage: maskString(secrets, outcome.errorMessage) };
+  }
   if (outcome.note) writeNote(shipper, secrets, `\n${outcome.note}`);
   await shipper.close(Date.now() + logDrainMs);
   const report = await deliver(deps, spec, outcome);

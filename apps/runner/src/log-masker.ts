@@ -37,40 +37,69 @@ export type LogMasker = {
 };
 
 /**
+ * Secrets shorter than this are masked only where they are not glued to a longer word, so a
+ * one-letter value hides `"t"` but does not shred every "t" of the log.
+ */
+const minFreeMatchBytes = 8;
+
+type Pattern = { readonly bytes: Uint8Array; readonly bounded: boolean };
+
+const isWordByte = (b: number | undefined): boolean =>
+  b !== undefined &&
+  ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f);
+
+/**
  * Replaces every occurrence of the secrets in a byte stream by `***`, including occurrences split
  * across chunks. Overlapping occurrences (of one secret or several) are masked as one run. Only a tail
  * that is the beginning of some secret is held back, so ordinary output is never delayed.
  */
 export function createLogMasker(secrets: readonly string[]): LogMasker {
-  const patterns = secrets.filter((s) => s !== "").map((s) => encoder.encode(s));
+  const patterns: Pattern[] = secrets
+    .filter((s) => s !== "")
+    .map((s) => encoder.encode(s))
+    .map((bytes) => ({ bytes, bounded: bytes.byteLength < minFreeMatchBytes }));
   if (patterns.length === 0) {
     return { push: (chunk) => chunk, end: () => new Uint8Array(0) };
   }
-  const maxLen = Math.max(...patterns.map((p) => p.byteLength));
+  const maxLen = Math.max(...patterns.map((p) => p.bytes.byteLength));
   let pending: Buffer = Buffer.alloc(0);
+  /** The raw byte just before `pending` (for word boundaries). */
+  let previous: number | undefined;
 
-  /** First index from which the rest of `buf` is a proper prefix of some pattern (or buf.length). */
+  /**
+   * First index from which the rest of `buf` could still become an occurrence once more bytes come: a
+   * proper prefix of a secret, or a whole word-bounded secret whose next byte is unknown.
+   */
   const holdFrom = (buf: Buffer): number => {
-    for (let k = Math.max(0, buf.byteLength - maxLen + 1); k < buf.byteLength; k++) {
+    for (let k = Math.max(0, buf.byteLength - maxLen); k < buf.byteLength; k++) {
       const tail = buf.subarray(k);
-      for (const p of patterns) {
-        if (
-          p.byteLength > tail.byteLength &&
-          Buffer.from(p.buffer, p.byteOffset, tail.byteLength).equals(tail)
-        ) {
-          return k;
-        }
+      for (const { bytes, bounded } of patterns) {
+        const longer = bounded ? bytes.byteLength >= tail.byteLength : bytes.byteLength > tail.byteLength;
+        if (longer && Buffer.from(bytes.buffer, bytes.byteOffset, tail.byteLength).equals(tail)) return k;
       }
     }
     return buf.byteLength;
+  };
+
+  const matchesAt = (buf: Buffer, i: number, { bytes, bounded }: Pattern): boolean => {
+    if (!bounded) return true;
+    const before = i > 0 ? buf[i - 1] : previous;
+    const end = i + bytes.byteLength;
+    const after = end < buf.byteLength ? buf[end] : undefined;
+    // Not glued to a word: a word character at an edge of the secret must not continue outside it.
+    const startOk = !isWordByte(bytes[0]) || !isWordByte(before);
+    const endOk = !isWordByte(bytes[bytes.byteLength - 1]) || !isWordByte(after);
+    return startOk && endOk;
   };
 
   const release = (final: boolean): Uint8Array => {
     const buf = pending;
     const hold = final || buf.byteLength > maxPendingBytes ? buf.byteLength : holdFrom(buf);
     const intervals: [number, number][] = [];
-    for (const p of patterns) {
-      for (let i = buf.indexOf(p); i !== -1; i = buf.indexOf(p, i + 1)) intervals.push([i, i + p.byteLength]);
+    for (const pattern of patterns) {
+      for (let i = buf.indexOf(pattern.bytes); i !== -1; i = buf.indexOf(pattern.bytes, i + 1)) {
+        if (matchesAt(buf, i, pattern)) intervals.push([i, i + pattern.bytes.byteLength]);
+      }
     }
     intervals.sort((a, b) => a[0] - b[0]);
     const out: Uint8Array[] = [];
@@ -106,7 +135,9 @@ export function createLogMasker(secrets: readonly string[]): LogMasker {
     }
     if (open) closeRun();
     if (cut > cursor) out.push(buf.subarray(cursor, cut));
-    pending = Buffer.from(buf.subarray(Math.max(cursor, cut)));
+    const rest = Math.max(cursor, cut);
+    if (rest > 0) previous = buf[rest - 1];
+    pending = Buffer.from(buf.subarray(rest));
     return Buffer.concat(out);
   };
 
@@ -119,4 +150,11 @@ export function createLogMasker(secrets: readonly string[]): LogMasker {
       return release(true);
     },
   };
+}
+
+/** `text` with the secrets masked (one-shot). */
+export function maskString(secrets: readonly string[], text: string): string {
+  const masker = createLogMasker(secrets);
+  const decoder = new TextDecoder();
+  return decoder.decode(masker.push(encoder.encode(text)), { stream: true }) + decoder.decode(masker.end());
 }

@@ -2,9 +2,9 @@ import type { ArtifactName, JobSpec, PhaseResult } from "@terrapod/runner-protoc
 import type { Logger } from "pino";
 import type { Cancellation } from "./cancellation.ts";
 import { engineDisplayName, initArgs } from "./engine-args.ts";
-import { type EngineExit, type OutputStream, runEngine } from "./engine-process.ts";
+import { type EngineExit, runEngine } from "./engine-process.ts";
 import { type Body, isRetryable, type RunnerClient } from "./http-client.ts";
-import { createLogMasker } from "./log-masker.ts";
+import { createLogMasker, maskString } from "./log-masker.ts";
 import type { LogShipper } from "./log-shipper.ts";
 import { OutputWatcher } from "./plan-summary.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
@@ -45,6 +45,9 @@ export type EngineResult = Readonly<{
 const uploadPolicy: RetryPolicy = { attempts: 6, baseMs: 500, maxMs: 10_000 };
 const maxCapturedBytes = 2 * 1024 * 1024;
 const encoder = new TextEncoder();
+
+const maskOptional = (secrets: readonly string[], text: string | undefined) =>
+  text === undefined ? undefined : maskString(secrets, text);
 
 /** Appends the runner's own text to the run log (masked like everything else). */
 export function writeNote(shipper: LogShipper, secrets: readonly string[], text: string): void {
@@ -103,9 +106,8 @@ export class PhaseRun {
     };
     const captured: Uint8Array[] = [];
     let capturedBytes = 0;
-    const emit = (stream: OutputStream, bytes: Uint8Array) => {
+    const emit = (bytes: Uint8Array) => {
       if (bytes.byteLength === 0) return;
-      watchers[stream].push(decoders[stream].decode(bytes, { stream: true }));
       if (mode.kind === "log") {
         this.deps.shipper.append(bytes);
       } else if (capturedBytes < maxCapturedBytes) {
@@ -120,12 +122,16 @@ export class PhaseRun {
       cwd: this.deps.cwd,
       env: this.deps.env,
       ...(mode.kind === "file" ? { stdoutFile: mode.path } : {}),
-      onOutput: (stream, chunk) => emit(stream, maskers[stream].push(chunk)),
+      onOutput: (stream, chunk) => {
+        // Watchers read the raw text (a secret must not hide "Apply complete!"); they keep nothing.
+        watchers[stream].push(decoders[stream].decode(chunk, { stream: true }));
+        emit(maskers[stream].push(chunk));
+      },
       cancellation: this.deps.cancellation,
       graceMs: this.deps.graceMs,
     });
     for (const stream of ["stdout", "stderr"] as const) {
-      emit(stream, maskers[stream].end());
+      emit(maskers[stream].end());
       watchers[stream].push(decoders[stream].decode());
       watchers[stream].end();
     }
@@ -143,7 +149,7 @@ export class PhaseRun {
       stdout: watchers.stdout,
       stderr: watchers.stderr,
       captured: Buffer.concat(captured),
-      firstError: watchers.stderr.firstError ?? watchers.stdout.firstError,
+      firstError: maskOptional(this.deps.secrets, watchers.stderr.firstError ?? watchers.stdout.firstError),
     };
   }
 

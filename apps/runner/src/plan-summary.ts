@@ -64,10 +64,10 @@ const errorLine = /^(?:│\s*)?(Error: .+)$/;
 const maxLineChars = 16 * 1024;
 
 /**
- * Watches an engine's output line by line, without keeping it: the "Apply complete! Resources: 1
+ * Watches an engine's (unmasked) output line by line, without keeping it: the "Apply complete! Resources: 1
  * imported, 2 added, 0 changed, 1 destroyed." summary, the per-resource "…: Creation complete after"
  * lines (the counts of a failed or cancelled apply), and the first diagnostic ("Error: …", also in the
- * boxed `│ Error: …` form) for the result's error message.
+ * boxed `│ Error: …` form) for the result's error message, to be masked by the caller.
  */
 export class OutputWatcher {
   #partial = "";

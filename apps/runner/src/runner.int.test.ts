@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { ArtifactName, Engine, JobSpec, JobVariable } from "@terrapod/runner-protocol";
 import { pack } from "tar-stream";
+import { createTestCertificates } from "../../../e2e/lib/tls.ts";
 import { type FakeJob, type FakeRunnerServer, startFakeRunnerServer } from "./fake-runner-server.ts";
 import { engineBinaryDir, testEngines } from "./testing-env.ts";
 
@@ -29,7 +30,9 @@ async function slugOf(files: Record<string, string>): Promise<Uint8Array> {
     for await (const chunk of p) if (chunk instanceof Uint8Array) chunks.push(chunk);
   })();
   for (const [name, content] of Object.entries(files)) {
-    await new Promise<void>((ok, fail) => p.entry({ name, mode: 0o644 }, content, (err) => (err ? fail(err) : ok())));
+    await new Promise<void>((ok, fail) =>
+      p.entry({ name, mode: 0o644 }, content, (err) => (err ? fail(err) : ok())),
+    );
   }
   p.finalize();
   await collected;
@@ -51,7 +54,12 @@ function specOf(input: SpecInput): JobSpec {
     runId: `run-${input.engine}-${Math.random().toString(36).slice(2, 10)}`,
     phase: input.phase,
     attempt: 1,
-    workspace: { id: "ws-test", name: "test", organization: "acme", workingDirectory: input.workingDirectory ?? "" },
+    workspace: {
+      id: "ws-test",
+      name: "test",
+      organization: "acme",
+      workingDirectory: input.workingDirectory ?? "",
+    },
     engine: input.engine,
     engineVersion: input.version,
     operation: {
@@ -91,7 +99,11 @@ function serve(job: FakeJob, opts?: Parameters<typeof startFakeRunnerServer>[2])
 
 async function runRunner(
   server: FakeRunnerServer,
-  opts: { env?: Record<string, string>; binaryDir?: string; signalWhen?: (s: FakeRunnerServer) => boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    binaryDir?: string;
+    signalWhen?: (s: FakeRunnerServer) => boolean;
+  } = {},
 ): Promise<RunOutput> {
   const workDir = await mkdtemp(join(tmpdir(), "terrapod-runner-test-"));
   scratch.push(workDir);
@@ -129,13 +141,23 @@ async function runRunner(
   ]);
   if (watcher) clearInterval(watcher);
   running.delete(proc.pid);
-  return { exitCode, stdout, stderr, ms: Math.round(performance.now() - started), workDirLeft: await readdir(workDir) };
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    ms: Math.round(performance.now() - started),
+    workDirLeft: await readdir(workDir),
+  };
 }
 
 const decoder = new TextDecoder();
 const jsonOf = (bytes: Uint8Array | undefined): unknown => JSON.parse(decoder.decode(bytes));
 
-type StateDoc = { serial: number; lineage: string; resources: { type: string; name: string; instances: unknown[] }[] };
+type StateDoc = {
+  serial: number;
+  lineage: string;
+  resources: { type: string; name: string; instances: unknown[] }[];
+};
 function stateOf(bytes: Uint8Array | undefined): StateDoc {
   const doc = jsonOf(bytes);
   if (typeof doc !== "object" || doc === null || !("serial" in doc) || !("resources" in doc)) {
@@ -153,7 +175,11 @@ const resourceNames = (state: StateDoc) =>
 
 function expectPreamble(log: string, engine: Engine, version: string) {
   const name = engine === "tofu" ? "OpenTofu" : "Terraform";
-  expect(log.split("\n").slice(0, 3)).toEqual([`${name} v${version}`, "on linux_amd64", "Initializing plugins and modules..."]);
+  expect(log.split("\n").slice(0, 3)).toEqual([
+    `${name} v${version}`,
+    "on linux_amd64",
+    "Initializing plugins and modules...",
+  ]);
 }
 
 function expectCleanRun(server: FakeRunnerServer, out: RunOutput) {
@@ -178,7 +204,7 @@ const variable = (key: string, value: string, extra: Partial<JobVariable> = {}):
 // ---------------------------------------------------------------------------------------------------
 // Configurations
 
-const secretValue = 's3cr3t "quoted" ${not_a_template} \\ back';
+const secretValue = `s3cr3t "quoted" \${not_a_template} \\ back`;
 
 const mainConfig = {
   "main.tf": `
@@ -205,7 +231,7 @@ resource "terraform_data" "b" {
 output "region" { value = var.region }
 `,
   "terraform.auto.tfvars": 'region = "from-auto-tfvars"\n',
-  ".terraform.lock.hcl": "# This file is maintained automatically by \"terraform init\".\n",
+  ".terraform.lock.hcl": '# This file is maintained automatically by "terraform init".\n',
 };
 
 const mainVariables = (region: string): JobVariable[] => [
@@ -263,17 +289,37 @@ async function planFor(
   return { server, out, artifacts };
 }
 
+/** Plans and applies `files` from no state; returns the state the apply uploaded. */
+async function appliedState(
+  engine: Engine,
+  version: string,
+  files: Record<string, string>,
+  variables: JobVariable[],
+) {
+  const plan = await planFor(engine, version, files, { variables });
+  const server = serve({
+    spec: specOf({ engine, version, phase: "apply", variables }),
+    archive: await slugOf(files),
+    artifacts: plan.artifacts,
+  });
+  expectCleanRun(server, await runRunner(server));
+  const state = server.stateUploads[0];
+  if (!state) throw new Error("the apply uploaded no state");
+  return state;
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 for (const { engine, version } of testEngines) {
   describe(`${engine} ${version}`, () => {
-    let state: Uint8Array | undefined;
     const timings: Record<string, number> = {};
 
     test(
       "a plan with changes uploads its artifacts, counts, masks secrets and overrides the cloud block",
       async () => {
-        const { server, out } = await planFor(engine, version, mainConfig, { variables: mainVariables("eu-west-1") });
+        const { server, out } = await planFor(engine, version, mainConfig, {
+          variables: mainVariables("eu-west-1"),
+        });
         timings.plan = out.ms;
         const result = server.results[0];
         expect(result).toEqual({
@@ -282,7 +328,12 @@ for (const { engine, version } of testEngines) {
           hasChanges: true,
           counts: { additions: 2, changes: 0, destructions: 0, imports: 0 },
         });
-        expect([...server.artifacts.keys()].sort()).toEqual(["lock-file", "plan-file", "plan-json", "provider-schemas"]);
+        expect([...server.artifacts.keys()].sort()).toEqual([
+          "lock-file",
+          "plan-file",
+          "plan-json",
+          "provider-schemas",
+        ]);
         expect(server.artifacts.get("plan-file")?.byteLength).toBeGreaterThan(0);
         expect(decoder.decode(server.artifacts.get("lock-file"))).toBe(mainConfig[".terraform.lock.hcl"]);
 
@@ -330,8 +381,7 @@ for (const { engine, version } of testEngines) {
           counts: { additions: 2, changes: 0, destructions: 0, imports: 0 },
         });
         expect(server.stateUploads).toHaveLength(1);
-        state = server.stateUploads[0];
-        const doc = stateOf(state);
+        const doc = stateOf(server.stateUploads[0]);
         expect(resourceNames(doc)).toEqual(["terraform_data.a", "terraform_data.b"]);
         expect(jsonOf(server.artifacts.get("state-json"))).toHaveProperty("values");
         const log = server.log();
@@ -345,7 +395,7 @@ for (const { engine, version } of testEngines) {
     test(
       "a plan against the current state with no changes reports none",
       async () => {
-        expect(state).toBeDefined();
+        const state = await appliedState(engine, version, mainConfig, mainVariables("eu-west-1"));
         const { server } = await planFor(
           engine,
           version,
@@ -367,17 +417,25 @@ for (const { engine, version } of testEngines) {
     test(
       "a change applied on top of the state bumps its serial and keeps its lineage",
       async () => {
+        const state = await appliedState(engine, version, mainConfig, mainVariables("eu-west-1"));
         const before = stateOf(state);
-        const plan = await planFor(engine, version, mainConfig, { variables: mainVariables("us-east-2") }, state);
+        const plan = await planFor(
+          engine,
+          version,
+          mainConfig,
+          { variables: mainVariables("us-east-2") },
+          state,
+        );
         expect(plan.server.results[0]).toMatchObject({
           hasChanges: true,
           counts: { additions: 0, changes: 2, destructions: 0, imports: 0 },
         });
+        // The apply phase gets the run's variables again (newer engines check them against the plan).
         const server = serve({
-          spec: specOf({ engine, version, phase: "apply" }),
+          spec: specOf({ engine, version, phase: "apply", variables: mainVariables("us-east-2") }),
           archive: await slugOf(mainConfig),
           artifacts: plan.artifacts,
-          ...(state ? { state } : {}),
+          state,
         });
         const out = await runRunner(server);
         expectCleanRun(server, out);
@@ -417,7 +475,11 @@ for (const { engine, version } of testEngines) {
       async () => {
         const plan = await planFor(engine, version, slowConfig);
         const server = serve(
-          { spec: specOf({ engine, version, phase: "apply" }), archive: await slugOf(slowConfig), artifacts: plan.artifacts },
+          {
+            spec: specOf({ engine, version, phase: "apply" }),
+            archive: await slugOf(slowConfig),
+            artifacts: plan.artifacts,
+          },
           {
             onLog: (log, s) => {
               if (log.includes("terraform_data.slow: Provisioning with 'local-exec'")) s.requestCancel();
@@ -450,7 +512,11 @@ resource "terraform_data" "x" { input = 1 }
 `,
         };
         const { server } = await planFor(engine, version, files, { operation: { planOnly: true } });
-        expect(server.results[0]).toMatchObject({ status: "finished", hasChanges: true, counts: { additions: 1 } });
+        expect(server.results[0]).toMatchObject({
+          status: "finished",
+          hasChanges: true,
+          counts: { additions: 1 },
+        });
         // A speculative plan uploads nothing.
         expect([...server.artifacts.keys()]).toEqual([]);
       },
@@ -470,7 +536,8 @@ describe("runner (tofu)", () => {
     "the engine sees a clean environment: no job token, no runner variables",
     async () => {
       const files = {
-        "main.tf": 'resource "terraform_data" "env" {\n  provisioner "local-exec" { command = "env | sort" }\n}\n',
+        "main.tf":
+          'resource "terraform_data" "env" {\n  provisioner "local-exec" { command = "env | sort" }\n}\n',
       };
       const variables: JobVariable[] = [
         variable("MY_ENV", "hello-env", { category: "env" }),
@@ -522,7 +589,11 @@ describe("runner (tofu)", () => {
       const files = { "main.tf": 'resource "terraform_data" "x" { input = 1 }\n' };
       const plan = await planFor(engine, version, files);
       const server = serve(
-        { spec: specOf({ engine, version, phase: "apply" }), archive: await slugOf(files), artifacts: plan.artifacts },
+        {
+          spec: specOf({ engine, version, phase: "apply" }),
+          archive: await slugOf(files),
+          artifacts: plan.artifacts,
+        },
         { failStateUploads: 2 },
       );
       const out = await runRunner(server);
@@ -583,7 +654,10 @@ describe("runner (tofu)", () => {
       p.entry({ name: "escape/pwned.tf" }, "x");
       p.finalize();
       await collected;
-      const server = serve({ spec: specOf({ engine, version, phase: "plan" }), archive: gzipSync(Buffer.concat(chunks)) });
+      const server = serve({
+        spec: specOf({ engine, version, phase: "plan" }),
+        archive: gzipSync(Buffer.concat(chunks)),
+      });
       const out = await runRunner(server);
       expectCleanRun(server, out);
       expect(server.results[0]?.status).toBe("errored");
@@ -620,7 +694,10 @@ describe("runner (tofu)", () => {
       });
       const out = await runRunner(server);
       expectCleanRun(server, out);
-      expect(server.results[0]).toMatchObject({ status: "errored", errorMessage: "Error: Reference to undeclared input variable" });
+      expect(server.results[0]).toMatchObject({
+        status: "errored",
+        errorMessage: "Error: Reference to undeclared input variable",
+      });
     },
     timeout,
   );
@@ -637,6 +714,31 @@ describe("runner (tofu)", () => {
       expect(server.results[0]?.status).toBe("errored");
       expect(server.results[0]?.errorMessage).toContain("init failed");
       expect(server.log()).toContain("Initializing modules...");
+    },
+    timeout,
+  );
+
+  test(
+    "a self-signed loopback server is trusted only with TERRAPOD_RUNNER_INSECURE_LOOPBACK=1",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "terrapod-runner-tls-"));
+      scratch.push(dir);
+      const certs = await createTestCertificates(dir, "/usr/bin/openssl");
+      const tls = { cert: certs.serverCert, key: certs.serverKey };
+      const job = () => ({
+        spec: specOf({ engine: "terraform", version: "1.99.0", phase: "plan" }),
+        archive: new Uint8Array(0),
+      });
+      const trusted = serve(job(), { tls });
+      const ok = await runRunner(trusted, { env: { TERRAPOD_RUNNER_INSECURE_LOOPBACK: "1" } });
+      expectCleanRun(trusted, ok);
+      expect(trusted.results[0]?.errorMessage).toContain("not available on this runner");
+
+      const refused = serve(job(), { tls });
+      const out = await runRunner(refused);
+      expect(out.exitCode).toBe(1);
+      expect(refused.requests).toEqual([]);
+      expect(out.stdout).toContain("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
     },
     timeout,
   );

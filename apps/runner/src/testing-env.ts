@@ -17,7 +17,9 @@ export function engineBinaryDir(): string {
   const dir =
     Bun.env.TERRAPOD_TEST_ENGINE_DIR ||
     join(Bun.env.TERRAPOD_TOOLS_DIR || join(homedir(), ".cache", "terrapod", "tools"), "bin");
-  const missing = testEngines.map((e) => `${e.engine}-${e.version}`).filter((name) => !existsSync(join(dir, name)));
+  const missing = testEngines
+    .map((e) => `${e.engine}-${e.version}`)
+    .filter((name) => !existsSync(join(dir, name)));
   if (missing.length > 0) {
     throw new Error(
       `engine binaries ${missing.join(", ")} not found in ${dir}: build them with scripts/build-clients.sh ` +

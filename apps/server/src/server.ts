@@ -151,6 +151,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
         publicUrl: config.http.publicUrl,
         organizations: services.organizations,
         workspaces: services.workspaces,
+        projects: services.projects,
         tags: services.tags,
         stateVersions: services.stateVersions,
         variables: services.variables,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomIdPart } from "@terrapod/kernel";
 import { createS3BlobStore } from "@terrapod/storage/s3";
-import { createTestDb, type TestDbHandle, testBackend, testRedisUrl, testS3 } from "@terrapod/testing";
+import { createTestDb, type TestDbHandle, testBackend, testBinaryDir, testRedisUrl, testS3 } from "@terrapod/testing";
 import { loadServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { type RunningServer, startServer } from "./server.ts";
@@ -43,6 +43,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     TERRAPOD_ADMIN_TOKEN: adminToken,
     TERRAPOD_LOG_LEVEL: "silent",
     TERRAPOD_RATE_LIMIT: "100000",
+    ...(testBinaryDir() ? { TERRAPOD_BINARY_DIR: testBinaryDir() ?? "" } : {}),
     ...(opts.tls ? { TERRAPOD_TLS_CERT: opts.tls.cert, TERRAPOD_TLS_KEY: opts.tls.key } : {}),
     ...opts.env,
   };

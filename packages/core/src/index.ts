@@ -1,6 +1,7 @@
 export * from "./access/index.ts";
 export * from "./configuration-version/index.ts";
 export * from "./organization/index.ts";
+export * from "./project/index.ts";
 export * from "./run/index.ts";
 export type { CoreDeps } from "./shared/deps.ts";
 export type { BlobPort, LogPort, SecretSealer } from "./shared/ports.ts";

@@ -67,3 +67,8 @@ export function testCacheDir(): string | undefined {
 export function testScratchDir(): string | undefined {
   return process.env.TERRAPOD_TEST_SCRATCH_DIR || undefined;
 }
+
+/** Directory of engine binaries (`tofu-1.12.6`, `terraform-1.5.7`) for tests that execute runs; optional. */
+export function testBinaryDir(): string | undefined {
+  return process.env.TERRAPOD_TEST_BINARY_DIR || undefined;
+}

@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createDb, type DbHandle, type Executor, migrationsFolder } from "@terrapod/db";
 import type { SQL } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { type TestBackend, testBackend, testCacheDir, testDatabaseUrl, testScratchDir } from "./config.ts";
 
@@ -241,17 +239,13 @@ async function buildPostgresTemplate(url: string, name: string): Promise<string>
   return name;
 }
 
-/**
- * Runs the migrations on a fresh database. This is drizzle's migrator on one connection rather than
- * `DbHandle.migrate()`, whose postgres variant currently fails ("client.options.parsers" on a reserved
- * connection); the template lock already serializes builders, so its advisory lock is not needed.
- */
+/** Runs the migrations on a fresh database the way the server does (`DbHandle.migrate()`). */
 async function migratePostgres(url: string): Promise<void> {
-  const client = postgres(url, { max: 1, onnotice: () => {} });
+  const handle = await createDb({ kind: "postgres", url, maxConnections: 1 });
   try {
-    await migrate(drizzle({ client }), { migrationsFolder });
+    await handle.migrate();
   } finally {
-    await client.end({ timeout: 5 });
+    await handle.close();
   }
 }
 

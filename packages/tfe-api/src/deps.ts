@@ -2,6 +2,7 @@ import type { CapabilitySigner } from "@terrapod/auth";
 import type {
   ConfigurationVersionService,
   OrganizationService,
+  ProjectService,
   RunService,
   StateVersionService,
   TagService,
@@ -19,6 +20,7 @@ export type TfeDeps = {
   readonly publicUrl: URL | undefined;
   readonly organizations: OrganizationService;
   readonly workspaces: WorkspaceService;
+  readonly projects: ProjectService;
   readonly tags: TagService;
   readonly stateVersions: StateVersionService;
   readonly variables: VariableService;

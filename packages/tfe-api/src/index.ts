@@ -3,6 +3,7 @@ import type { TfeDeps } from "./deps.ts";
 import { discoveryRoutes } from "./discovery.ts";
 import { configurationVersionRoutes } from "./resources/configuration-versions/routes.ts";
 import { organizationRoutes } from "./resources/organizations/routes.ts";
+import { projectRoutes } from "./resources/projects/routes.ts";
 import { runRoutes } from "./resources/runs/routes.ts";
 import { stateVersionRoutes } from "./resources/state-versions/routes.ts";
 import { tagRoutes } from "./resources/tags/routes.ts";
@@ -24,6 +25,7 @@ export function createTfeApi(deps: TfeDeps) {
       .get("/ping", () => new Response(null, { status: 204 }))
       .use(organizationRoutes(deps))
       .use(workspaceRoutes(deps))
+      .use(projectRoutes(deps))
       .use(tagRoutes(deps))
       .use(stateVersionRoutes(deps))
       .use(variableRoutes(deps))

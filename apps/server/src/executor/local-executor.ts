@@ -106,13 +106,21 @@ export function createLocalExecutor(deps: LocalExecutorDeps) {
     }
   }
 
+  /**
+   * The runner stops gracefully on its first signal (interrupts the engine, saves state, reports) and
+   * kills the engine on a second one; SIGKILL of the runner itself is the last resort, as it would
+   * leave the engine (its own process group) running.
+   */
   function stop(runId: string, force: boolean) {
     const entry = running.get(runId);
     if (!entry) return;
-    entry.proc.kill(force ? "SIGKILL" : "SIGINT");
-    if (!force && !entry.killTimer) {
-      entry.killTimer = setTimeout(() => entry.proc.kill("SIGKILL"), deps.killAfterMs);
-    }
+    const escalate = () => {
+      entry.proc.kill("SIGTERM");
+      entry.killTimer = setTimeout(() => entry.proc.kill("SIGKILL"), 15_000);
+    };
+    if (entry.killTimer) clearTimeout(entry.killTimer);
+    entry.proc.kill(force ? "SIGTERM" : "SIGINT");
+    entry.killTimer = setTimeout(escalate, force ? 250 : deps.killAfterMs);
   }
 
   async function run() {
@@ -158,6 +166,8 @@ export function createLocalExecutor(deps: LocalExecutorDeps) {
       for (const entry of running.values()) entry.proc.kill("SIGINT");
       const deadline = Date.now() + graceMs;
       while (running.size > 0 && Date.now() < deadline) await Bun.sleep(100);
+      for (const entry of running.values()) entry.proc.kill("SIGTERM");
+      await Bun.sleep(500);
       for (const entry of running.values()) entry.proc.kill("SIGKILL");
     },
     get runningCount() {

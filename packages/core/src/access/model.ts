@@ -15,7 +15,8 @@ export type OrganizationAction =
   | "organization:manage-tags"
   | "workspace:create"
   | "varset:read"
-  | "varset:manage";
+  | "varset:manage"
+  | "project:manage";
 
 export type SiteAction = "organization:create" | "organization:list-all";
 

@@ -30,8 +30,7 @@ export async function createOrganization(
         })
         .returning();
       if (!row) throw new Error("insert returned no row");
-      await ensureDefaultProject(tx, deps.ids, row.id, now);
-      return toOrganization(row);
+      return toOrganization(row, await ensureDefaultProject(tx, deps.ids, row.id, now));
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new OrganizationNameTakenError(input.name);

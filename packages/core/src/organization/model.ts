@@ -1,4 +1,4 @@
-import type { OrganizationId, OrganizationName } from "@terrapod/kernel";
+import type { OrganizationId, OrganizationName, ProjectId } from "@terrapod/kernel";
 
 import type { ExecutionMode } from "../workspace/model.ts";
 
@@ -14,6 +14,8 @@ export type Organization = {
   readonly assessmentsEnforced: boolean;
   readonly defaultExecutionMode: ExecutionMode;
   readonly sendPassingStatusesForUntriggeredSpeculativePlans: boolean;
+  /** Where workspaces land unless told otherwise (every organization has one; see project domain). */
+  readonly defaultProjectId: ProjectId | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 };
@@ -26,6 +28,7 @@ export type OrganizationPermissions = {
   readonly canManageTags: boolean;
   readonly canReadVarsets: boolean;
   readonly canManageVarsets: boolean;
+  readonly canManageProjects: boolean;
 };
 
 /** Features this server really has, reported as the TFE entitlement set. */

@@ -1,26 +1,37 @@
 import { type Executor, type OrganizationRow, organizations } from "@terrapod/db";
-import type { OrganizationId, OrganizationName, PageRequest } from "@terrapod/kernel";
+import type { OrganizationId, OrganizationName, PageRequest, ProjectId } from "@terrapod/kernel";
 import { asc, count, eq, inArray } from "drizzle-orm";
+import { defaultProjectIdSql } from "../project/queries.ts";
 import type { ExecutionMode } from "../workspace/model.ts";
 import type { Organization } from "./model.ts";
 
-export function toOrganization(row: OrganizationRow): Organization {
+export function toOrganization(row: OrganizationRow, defaultProjectId: string | null): Organization {
   return {
     ...row,
     id: row.id as OrganizationId,
     name: row.name as OrganizationName,
     defaultExecutionMode: row.defaultExecutionMode as ExecutionMode,
+    defaultProjectId: defaultProjectId as ProjectId | null,
   };
 }
 
+function selectOrganizations(db: Executor) {
+  return db
+    .select({ org: organizations, defaultProjectId: defaultProjectIdSql(organizations.id) })
+    .from(organizations);
+}
+
+type Selected = { org: OrganizationRow; defaultProjectId: string | null };
+const fromSelected = (r: Selected) => toOrganization(r.org, r.defaultProjectId);
+
 export async function findOrganizationByName(db: Executor, name: string): Promise<Organization | undefined> {
-  const [row] = await db.select().from(organizations).where(eq(organizations.name, name)).limit(1);
-  return row ? toOrganization(row) : undefined;
+  const [row] = await selectOrganizations(db).where(eq(organizations.name, name)).limit(1);
+  return row ? fromSelected(row) : undefined;
 }
 
 export async function findOrganizationById(db: Executor, id: string): Promise<Organization | undefined> {
-  const [row] = await db.select().from(organizations).where(eq(organizations.id, id)).limit(1);
-  return row ? toOrganization(row) : undefined;
+  const [row] = await selectOrganizations(db).where(eq(organizations.id, id)).limit(1);
+  return row ? fromSelected(row) : undefined;
 }
 
 /** Organizations in creation order; `names` restricts the list (undefined = all). */
@@ -31,16 +42,14 @@ export async function listOrganizationRows(
 ): Promise<{ items: Organization[]; total: number }> {
   const where = names === undefined ? undefined : inArray(organizations.name, [...names]);
   const [items, [totals]] = await Promise.all([
-    db
-      .select()
-      .from(organizations)
+    selectOrganizations(db)
       .where(where)
       .orderBy(asc(organizations.createdAt), asc(organizations.id))
       .limit(page.size)
       .offset((page.page - 1) * page.size),
     db.select({ n: count() }).from(organizations).where(where),
   ]);
-  return { items: items.map(toOrganization), total: totals?.n ?? 0 };
+  return { items: items.map(fromSelected), total: totals?.n ?? 0 };
 }
 
 export async function countOrganizations(db: Executor): Promise<number> {

@@ -9,14 +9,30 @@ export async function readOrganizationPermissions(
 ): Promise<OrganizationPermissions> {
   const can = (a: Parameters<typeof deps.access.canOnOrganization>[1]) =>
     deps.access.canOnOrganization(actor, a, name);
-  const [canUpdate, canDestroy, canCreateWorkspace, canManageTags, canReadVarsets, canManageVarsets] =
-    await Promise.all([
-      can("organization:update"),
-      can("organization:delete"),
-      can("workspace:create"),
-      can("organization:manage-tags"),
-      can("varset:read"),
-      can("varset:manage"),
-    ]);
-  return { canUpdate, canDestroy, canCreateWorkspace, canManageTags, canReadVarsets, canManageVarsets };
+  const [
+    canUpdate,
+    canDestroy,
+    canCreateWorkspace,
+    canManageTags,
+    canReadVarsets,
+    canManageVarsets,
+    canManageProjects,
+  ] = await Promise.all([
+    can("organization:update"),
+    can("organization:delete"),
+    can("workspace:create"),
+    can("organization:manage-tags"),
+    can("varset:read"),
+    can("varset:manage"),
+    can("project:manage"),
+  ]);
+  return {
+    canUpdate,
+    canDestroy,
+    canCreateWorkspace,
+    canManageTags,
+    canReadVarsets,
+    canManageVarsets,
+    canManageProjects,
+  };
 }

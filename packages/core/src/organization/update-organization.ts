@@ -1,6 +1,7 @@
 import { isUniqueViolation, organizations } from "@terrapod/db";
 import { type Actor, NotFoundError, type OrganizationName } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
+import { findDefaultProjectId } from "../project/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { OrganizationDeps } from "./deps.ts";
 import { OrganizationNameTakenError } from "./errors.ts";
@@ -24,7 +25,7 @@ export async function updateOrganization(
       .where(eq(organizations.name, name))
       .returning();
     if (!row) throw new NotFoundError("organization", name);
-    return toOrganization(row);
+    return toOrganization(row, (await findDefaultProjectId(deps.db, row.id)) ?? null);
   } catch (err) {
     if (isUniqueViolation(err) && input.name) throw new OrganizationNameTakenError(input.name);
     throw err;

@@ -24,7 +24,7 @@ export type ClaimedJob = {
  * take the same phase). Applies go before plans, non-speculative before speculative, then queue order.
  */
 export async function claimNextJob(deps: RunDeps, executorId: string): Promise<ClaimedJob | undefined> {
-  return deps.db.transaction(async (tx) => {
+  const job = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .select()
       .from(runs)
@@ -38,7 +38,7 @@ export async function claimNextJob(deps: RunDeps, executorId: string): Promise<C
       .limit(1)
       .for("update", { skipLocked: true });
     if (!row) return undefined;
-    const phase = row.status === "apply_queued" ? "apply" : "plan";
+    const phase: "plan" | "apply" = row.status === "apply_queued" ? "apply" : "plan";
     const attempt = row.attempt + 1;
     await applyRunEvent(
       tx,
@@ -58,8 +58,14 @@ export async function claimNextJob(deps: RunDeps, executorId: string): Promise<C
       organization: full?.orgName ?? "",
       phase,
       attempt,
+      phaseId: phase === "plan" ? row.planId : row.applyId,
     };
   });
+  if (!job) return undefined;
+  // A retried phase logs from offset 0 again: drop what an earlier attempt left in the live stream.
+  await deps.logs.delete(logStreamName(job.phaseId));
+  const { phaseId: _phaseId, ...claimed } = job;
+  return claimed;
 }
 
 /** The job token's run, if the token is for the phase executing now (anything else is a stale runner). */
@@ -89,7 +95,7 @@ export async function readJobSpec(deps: RunDeps, actor: Actor): Promise<JobSpec>
   const run = loadRun(deps, row);
   const ws = await findWorkspaceById(deps.db, run.workspaceId);
   if (!ws) throw new NotFoundError("workspace", run.workspaceId);
-  const variables = await deps.variables.forRun(run.workspaceId, run.variables);
+  const variables = await jobVariables(deps, row.run.id, a.phase, row.run.jobVariables, run);
   return {
     version: protocolVersion,
     runId: run.id,
@@ -115,6 +121,29 @@ export async function readJobSpec(deps: RunDeps, actor: Actor): Promise<JobSpec>
     variables: variables.map((v) => ({ ...v })),
     heartbeatIntervalSeconds: deps.heartbeatIntervalSeconds,
   };
+}
+
+/**
+ * The variables a phase runs with. The plan resolves them (TFE precedence) and seals the result on the
+ * run; the apply reuses exactly that, because engines refuse an apply whose inputs differ from the plan's.
+ */
+async function jobVariables(
+  deps: RunDeps,
+  runId: string,
+  phase: "plan" | "apply",
+  sealed: string | null,
+  run: { workspaceId: string; variables: readonly { key: string; value: string }[] },
+) {
+  const aad = `job-variables:${runId}`;
+  if (phase === "apply" && sealed) {
+    return JSON.parse(deps.secrets.decrypt(sealed, aad)) as Awaited<ReturnType<RunDeps["variables"]["forRun"]>>;
+  }
+  const resolved = await deps.variables.forRun(run.workspaceId, run.variables);
+  await deps.db
+    .update(runs)
+    .set({ jobVariables: deps.secrets.encrypt(JSON.stringify(resolved), aad) })
+    .where(eq(runs.id, runId));
+  return resolved;
 }
 
 /** Records that the runner is alive; tells it whether to stop. */

@@ -7,7 +7,7 @@ import {
   workspaceTags,
 } from "@terrapod/db";
 import type { OrganizationName, PageRequest, RunId, StateVersionId, WorkspaceId } from "@terrapod/kernel";
-import { and, asc, count, eq, exists, ilike, notExists, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, exists, ilike, inArray, notExists, type SQL, sql } from "drizzle-orm";
 import { decodeLockHolder, type Engine, type ExecutionMode, type Workspace } from "./model.ts";
 
 const tagNamesSql = sql<string[]>`coalesce((
@@ -126,21 +126,31 @@ function filterSql(db: Executor, f: WorkspaceFilter): SQL | undefined {
   return and(...conds);
 }
 
-/** Workspaces in name order (stable), one page and the total. */
+/**
+ * Workspaces in name order (stable: names are unique per organization), one page and the total. The
+ * page's ids are found first (an index walk), and only those rows are expanded: with OFFSET the
+ * per-row tag subquery would otherwise run for every skipped row of a deep page.
+ */
 export async function listWorkspaceRows(
   db: Executor,
   f: WorkspaceFilter,
   page: PageRequest,
 ): Promise<{ items: Workspace[]; total: number }> {
   const where = filterSql(db, f);
-  const [rows, [totals]] = await Promise.all([
-    base(db)
+  const [ids, [totals]] = await Promise.all([
+    db
+      .select({ id: workspaces.id })
+      .from(workspaces)
       .where(where)
-      .orderBy(asc(workspaces.name), asc(workspaces.id))
+      .orderBy(asc(workspaces.name))
       .limit(page.size)
       .offset((page.page - 1) * page.size),
     db.select({ n: count() }).from(workspaces).where(where),
   ]);
+  if (ids.length === 0) return { items: [], total: totals?.n ?? 0 };
+  const rows = await base(db).where(inArray(workspaces.id, ids.map((r) => r.id)));
+  const order = new Map(ids.map((r, i) => [r.id, i]));
+  rows.sort((a, b) => (order.get(a.ws.id) ?? 0) - (order.get(b.ws.id) ?? 0));
   return { items: rows.map(toWorkspace), total: totals?.n ?? 0 };
 }
 
@@ -148,12 +158,7 @@ export async function listWorkspaceRows(
 export async function lockForRun(db: Executor, workspaceId: string, runId: string, now: Date): Promise<void> {
   await db
     .update(workspaces)
-    .set({
-      lockHolder: `run:${runId}`,
-      lockReason: `Locked by Run ${runId}`,
-      lockedAt: now,
-      currentRunId: runId,
-    })
+    .set({ lockHolder: `run:${runId}`, lockReason: `Locked by Run ${runId}`, lockedAt: now, currentRunId: runId })
     .where(eq(workspaces.id, workspaceId));
 }
 
@@ -163,9 +168,4 @@ export async function releaseRunLock(db: Executor, workspaceId: string, runId: s
     .update(workspaces)
     .set({ lockHolder: null, lockReason: null, lockedAt: null })
     .where(and(eq(workspaces.id, workspaceId), eq(workspaces.lockHolder, `run:${runId}`)));
-}
-
-/** Records a run as the workspace's latest (speculative plans included) without locking. */
-export async function setCurrentRun(db: Executor, workspaceId: string, runId: string): Promise<void> {
-  await db.update(workspaces).set({ currentRunId: runId }).where(eq(workspaces.id, workspaceId));
 }

@@ -57,6 +57,8 @@ export const runs = pgTable(
     engineVersion: text().notNull().default(""),
     /** Run variables (`-var`), sealed JSON `[{key, value}]`. */
     variables: text(),
+    /** The effective variables the plan ran with, sealed; the apply must use exactly these. */
+    jobVariables: text(),
     createdBy: text(),
     hasChanges: boolean(),
     errorMessage: text(),

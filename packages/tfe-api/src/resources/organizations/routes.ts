@@ -3,8 +3,14 @@ import { Elysia } from "elysia";
 import type { TfeDeps } from "../../deps.ts";
 import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson } from "../../jsonapi/body.ts";
-import { collectionResponse, noContent, resourceResponse } from "../../jsonapi/document.ts";
-import { parsePage } from "../../jsonapi/query.ts";
+import {
+  collectionResponse,
+  noContent,
+  type ResourceObject,
+  resourceResponse,
+} from "../../jsonapi/document.ts";
+import { parseInclude, parsePage } from "../../jsonapi/query.ts";
+import { serializeProject } from "../projects/serializer.ts";
 import { serializeEntitlements, serializeOrganization } from "./serializer.ts";
 
 const organizationAttributes: AttributeMap = {
@@ -39,6 +45,19 @@ export function organizationRoutes(deps: TfeDeps) {
     org: { name: OrganizationName },
   ) => deps.organizations.permissions(actor, org.name);
 
+  /** `include=default-project` (go-tfe `OrganizationDefaultProject`); other values are ignored. */
+  const includesFor = async (
+    actor: Parameters<TfeDeps["organizations"]["permissions"]>[0],
+    org: { defaultProjectId: string | null },
+    request: Request,
+  ): Promise<ResourceObject[]> => {
+    if (!org.defaultProjectId || !parseInclude(new URL(request.url).searchParams).has("default-project")) {
+      return [];
+    }
+    const project = await deps.projects.get(actor, org.defaultProjectId);
+    return [serializeProject(project, await deps.projects.permissions(actor, project))];
+  };
+
   return new Elysia({ name: "tfe.organizations" })
     .get("/organizations", async ({ request }) => {
       const actor = await deps.authenticate(request.headers.get("authorization"));
@@ -64,7 +83,9 @@ export function organizationRoutes(deps: TfeDeps) {
     .get("/organizations/:org", async ({ request, params }) => {
       const actor = await deps.authenticate(request.headers.get("authorization"));
       const org = await deps.organizations.get(actor, params.org as OrganizationName);
-      return resourceResponse(serializeOrganization(org, await render(actor, org)));
+      return resourceResponse(serializeOrganization(org, await render(actor, org)), {
+        included: await includesFor(actor, org, request),
+      });
     })
     .patch(
       "/organizations/:org",

@@ -33,7 +33,7 @@ export function serializeOrganization(org: Organization, perms: OrganizationPerm
         "can-create-workspace": perms.canCreateWorkspace,
         "can-create-workspace-migration": false,
         "can-create-team": false,
-        "can-create-project": false,
+        "can-create-project": perms.canManageProjects,
         "can-deploy-no-code-modules": false,
         "can-manage-no-code-modules": false,
         "can-manage-auditing": false,
@@ -50,7 +50,11 @@ export function serializeOrganization(org: Organization, perms: OrganizationPerm
         "can-enable-stacks": false,
       },
     },
-    relationships: {},
+    relationships: {
+      "default-project": {
+        data: org.defaultProjectId ? { type: "projects", id: org.defaultProjectId } : null,
+      },
+    },
     links: { self: `/api/v2/organizations/${encodeURIComponent(org.name)}` },
   };
 }

@@ -13,6 +13,7 @@ import {
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { originOf, urlBuilder } from "../../urls.ts";
 import { serializeOrganization } from "../organizations/serializer.ts";
+import { serializeProject } from "../projects/serializer.ts";
 import { serializeStateVersion } from "../state-versions/serializer.ts";
 import { listInput, tagRefsFromDocument, workspaceAttributes, workspaceInput } from "./params.ts";
 import { serializeWorkspace } from "./serializer.ts";
@@ -54,6 +55,12 @@ export function workspaceRoutes(deps: TfeDeps) {
       for (const w of list) {
         if (!w.currentStateVersionId) continue;
         out.push(serializeStateVersion(await deps.stateVersions.get(actor, w.currentStateVersionId), urls));
+      }
+    }
+    if (include.has("project")) {
+      for (const projectId of new Set(list.map((w) => w.projectId))) {
+        const project = await deps.projects.get(actor, projectId);
+        out.push(serializeProject(project, await deps.projects.permissions(actor, project)));
       }
     }
     return out;
