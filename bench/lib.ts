@@ -27,14 +27,24 @@ export async function peakRssBytes(pid: number): Promise<number> {
 
 export function startServer(env: Record<string, string>) {
   return Bun.spawn([process.execPath, serverMain], {
-    env: { PATH: Bun.env.PATH ?? "/usr/bin:/bin", HOME: Bun.env.HOME ?? "/tmp", TERRAPOD_LOG_LEVEL: "warn", ...env },
+    env: {
+      PATH: Bun.env.PATH ?? "/usr/bin:/bin",
+      HOME: Bun.env.HOME ?? "/tmp",
+      TERRAPOD_LOG_LEVEL: "warn",
+      ...env,
+    },
     stdout: "ignore",
     stderr: "inherit",
   });
 }
 
 /** Milliseconds until `GET url` answers with `status`. */
-export async function timeUntil(url: string, status: number, started: number, timeoutMs = 120_000): Promise<number> {
+export async function timeUntil(
+  url: string,
+  status: number,
+  started: number,
+  timeoutMs = 120_000,
+): Promise<number> {
   for (;;) {
     try {
       const res = await fetch(url);

@@ -13,7 +13,8 @@ import { createTestCertificates } from "../e2e/lib/tls.ts";
 import { freePort, percentile, startServer, timeUntil, verdict } from "./lib.ts";
 
 const token = "bench-admin-token-0123456789";
-const binDir = Bun.env.TERRAPOD_BINARY_DIR ?? join(Bun.env.HOME ?? "/root", ".cache", "terrapod", "tools", "bin");
+const binDir =
+  Bun.env.TERRAPOD_BINARY_DIR ?? join(Bun.env.HOME ?? "/root", ".cache", "terrapod", "tools", "bin");
 const cli = Bun.env.BENCH_CLI ?? "tofu-1.12.6";
 const engine = cli.startsWith("tofu") ? "tofu" : "terraform";
 const cliPath = join(binDir, cli);
@@ -48,15 +49,18 @@ async function api(path: string, init: RequestInit = {}): Promise<Doc> {
     ...init,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.api+json" },
   });
-  if (res.status >= 300) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
+  if (res.status >= 300)
+    throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Doc;
 }
 
 async function workspace(name: string, attributes: Record<string, unknown> = {}) {
-  return (await api("/organizations/default/workspaces", {
-    method: "POST",
-    body: JSON.stringify({ data: { type: "workspaces", attributes: { name, engine, ...attributes } } }),
-  })).data.id;
+  return (
+    await api("/organizations/default/workspaces", {
+      method: "POST",
+      body: JSON.stringify({ data: { type: "workspaces", attributes: { name, engine, ...attributes } } }),
+    })
+  ).data.id;
 }
 
 async function archive(files: Record<string, string>): Promise<Blob> {
@@ -69,7 +73,9 @@ async function archive(files: Record<string, string>): Promise<Blob> {
 async function uploadedCv(ws: string, body: Blob): Promise<string> {
   const cv = await api(`/workspaces/${ws}/configuration-versions`, {
     method: "POST",
-    body: JSON.stringify({ data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } } }),
+    body: JSON.stringify({
+      data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } },
+    }),
   });
   const put = await fetch(String(cv.data.attributes["upload-url"]), { ...tls, method: "PUT", body });
   if (put.status !== 200) throw new Error(`upload ${put.status}`);
@@ -77,19 +83,21 @@ async function uploadedCv(ws: string, body: Blob): Promise<string> {
 }
 
 async function createRun(ws: string, cv: string, attributes: Record<string, unknown> = {}) {
-  return (await api("/runs", {
-    method: "POST",
-    body: JSON.stringify({
-      data: {
-        type: "runs",
-        attributes,
-        relationships: {
-          workspace: { data: { type: "workspaces", id: ws } },
-          "configuration-version": { data: { type: "configuration-versions", id: cv } },
+  return (
+    await api("/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "runs",
+          attributes,
+          relationships: {
+            workspace: { data: { type: "workspaces", id: ws } },
+            "configuration-version": { data: { type: "configuration-versions", id: cv } },
+          },
         },
-      },
-    }),
-  })).data;
+      }),
+    })
+  ).data;
 }
 
 const terminal = new Set(["applied", "errored", "canceled", "discarded", "planned_and_finished"]);
@@ -97,7 +105,9 @@ const terminal = new Set(["applied", "errored", "canceled", "discarded", "planne
 try {
   await timeUntil(`http://127.0.0.1:${port}/healthz`, 404, performance.now()).catch(() => 0);
   for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`${base}/readyz`, tls).then((r) => r.status === 200).catch(() => false);
+    const ok = await fetch(`${base}/readyz`, tls)
+      .then((r) => r.status === 200)
+      .catch(() => false);
     if (ok) break;
     await Bun.sleep(100);
   }
@@ -130,7 +140,9 @@ try {
   // (c) 50 runs across 10 workspaces, queued at once: all finish, each workspace in creation order.
   const queuedAt = performance.now();
   const created: { ws: string; id: string; n: number }[] = [];
-  const spaces = await Promise.all(Array.from({ length: 10 }, (_, i) => workspace(`bench-queue-${i}`, { "auto-apply": true })));
+  const spaces = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => workspace(`bench-queue-${i}`, { "auto-apply": true })),
+  );
   for (const ws of spaces) {
     const cfg = await archive({ "main.tf": 'resource "terraform_data" "a" { input = timestamp() }\n' });
     const cv = await uploadedCv(ws, cfg);
@@ -147,7 +159,8 @@ try {
         done.set(c.id, { status, appliedAt: ts["applied-at"] ?? "", planningAt: ts["planning-at"] ?? "" });
       }
     }
-    if (performance.now() - queuedAt > 15 * 60_000) throw new Error("queued runs did not finish within 15 minutes");
+    if (performance.now() - queuedAt > 15 * 60_000)
+      throw new Error("queued runs did not finish within 15 minutes");
     await Bun.sleep(250);
   }
   const queueSeconds = (performance.now() - queuedAt) / 1000;
@@ -165,16 +178,30 @@ try {
   }
 
   // (a) 100 terraform_data resources: CLI apply through Terrapod (remote execution) vs the local backend.
-  const resources = Array.from({ length: 100 }, (_, i) => `resource "terraform_data" "r${i}" { input = "${i}" }`).join("\n");
+  const resources = Array.from(
+    { length: 100 },
+    (_, i) => `resource "terraform_data" "r${i}" { input = "${i}" }`,
+  ).join("\n");
   const cliHome = join(dir, "home");
   await mkdir(cliHome, { recursive: true });
   const rc = join(dir, "cli.rc");
   await writeFile(rc, `credentials "localhost:${port}" {\n  token = "${token}"\n}\n`);
-  const env = { PATH: "/usr/bin:/bin", HOME: cliHome, TF_CLI_CONFIG_FILE: rc, SSL_CERT_FILE: certs.caCert, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
+  const env = {
+    PATH: "/usr/bin:/bin",
+    HOME: cliHome,
+    TF_CLI_CONFIG_FILE: rc,
+    SSL_CERT_FILE: certs.caCert,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+  };
   const cliRun = async (cwd: string, args: string[]) => {
     const t0 = performance.now();
     const p = Bun.spawn([cliPath, ...args], { cwd, env, stdout: "pipe", stderr: "pipe" });
-    const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+    const [code, out, err] = await Promise.all([
+      p.exited,
+      new Response(p.stdout).text(),
+      new Response(p.stderr).text(),
+    ]);
     if (code !== 0) throw new Error(`${cli} ${args.join(" ")} exited ${code}\n${out}\n${err}`);
     return performance.now() - t0;
   };
@@ -197,13 +224,23 @@ try {
   console.log(`\nbench/runs (${cli}, embedded server with TLS, runner concurrency 4)\n`);
   console.log("| measure | figure | target | verdict |");
   console.log("|---|---|---|---|");
-  console.log(`| (a) apply -auto-approve, 100 terraform_data: local backend | ${(localMs / 1000).toFixed(2)} s | | |`);
+  console.log(
+    `| (a) apply -auto-approve, 100 terraform_data: local backend | ${(localMs / 1000).toFixed(2)} s | | |`,
+  );
   console.log(`| (a) same apply through Terrapod (remote run) | ${(remoteMs / 1000).toFixed(2)} s | | |`);
   console.log(`| (a) ratio remote / local | ${ratio.toFixed(2)} | ≤ 1.3 | ${verdict(ratio <= 1.3)} |`);
-  console.log(`| (b) run created → planning, p50 (20 runs, idle executor) | ${percentile(latencies, 50).toFixed(0)} ms | ≤ 200 ms | ${verdict(percentile(latencies, 50) <= 200)} |`);
-  console.log(`| (b) p95 / max | ${percentile(latencies, 95).toFixed(0)} / ${(latencies.at(-1) ?? 0).toFixed(0)} ms | | |`);
-  console.log(`| (c) 50 runs / 10 workspaces: applied | ${applied} / 50 in ${queueSeconds.toFixed(1)} s | 50 | ${verdict(applied === 50)} |`);
-  console.log(`| (c) each workspace strictly in order | ${inOrder ? "yes" : "no"} | yes | ${verdict(inOrder)} |`);
+  console.log(
+    `| (b) run created → planning, p50 (20 runs, idle executor) | ${percentile(latencies, 50).toFixed(0)} ms | ≤ 200 ms | ${verdict(percentile(latencies, 50) <= 200)} |`,
+  );
+  console.log(
+    `| (b) p95 / max | ${percentile(latencies, 95).toFixed(0)} / ${(latencies.at(-1) ?? 0).toFixed(0)} ms | | |`,
+  );
+  console.log(
+    `| (c) 50 runs / 10 workspaces: applied | ${applied} / 50 in ${queueSeconds.toFixed(1)} s | 50 | ${verdict(applied === 50)} |`,
+  );
+  console.log(
+    `| (c) each workspace strictly in order | ${inOrder ? "yes" : "no"} | yes | ${verdict(inOrder)} |`,
+  );
 } finally {
   server.kill("SIGTERM");
   await server.exited;

@@ -66,7 +66,9 @@ try {
       from generate_series(1, ${count}) g) x where workspaces.id = x.wid`;
   await sql`analyze`;
   await sql.end();
-  console.log(`seeded ${count} workspaces and ${count * 3} state versions in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${count} workspaces and ${count * 3} state versions in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
+  );
 
   // Warm up, then drive the list endpoint with wrk over random pages 1..N.
   const pages = Math.ceil(count / 20);
@@ -83,20 +85,33 @@ done = function(summary, latency, requests)
 end
 `,
   );
-  const deep = await fetch(`${base}/api/v2/organizations/default/workspaces?page[size]=20&page[number]=${pages}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const deep = await fetch(
+    `${base}/api/v2/organizations/default/workspaces?page[size]=20&page[number]=${pages}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   const deepDoc = (await deep.json()) as { data: unknown[]; meta: { pagination: { "total-count": number } } };
   if (deep.status !== 200 || deepDoc.meta.pagination["total-count"] !== count || deepDoc.data.length === 0) {
     throw new Error(`unexpected list answer on the last page: ${deep.status}`);
   }
   const wrk = async (seconds: number, connections: number) => {
-    const proc = Bun.spawn(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "-s", script, base], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "-s", script, base], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const out = await new Response(proc.stdout).text();
     await proc.exited;
     const m = /RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(out);
     if (!m) throw new Error(`wrk failed: ${out}${await new Response(proc.stderr).text()}`);
-    return { requests: Number(m[1]), errors: Number(m[2]), p50: Number(m[3]), p95: Number(m[4]), p99: Number(m[5]), max: Number(m[6]) };
+    return {
+      requests: Number(m[1]),
+      errors: Number(m[2]),
+      p50: Number(m[3]),
+      p95: Number(m[4]),
+      p99: Number(m[5]),
+      max: Number(m[6]),
+    };
   };
   await wrk(3, 4);
   const list = await wrk(15, 1);
@@ -109,7 +124,11 @@ end
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${base}/api/v2${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.api+json", ...init.headers },
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/vnd.api+json",
+        ...init.headers,
+      },
     });
   const wsRes = await api("/organizations/default/workspaces", {
     method: "POST",
@@ -119,12 +138,19 @@ end
   await api(`/workspaces/${wsId}/actions/lock`, { method: "POST" });
   const svRes = await api(`/workspaces/${wsId}/state-versions`, {
     method: "POST",
-    body: JSON.stringify({ data: { type: "state-versions", attributes: { serial: 1, md5, lineage: "big" } } }),
+    body: JSON.stringify({
+      data: { type: "state-versions", attributes: { serial: 1, md5, lineage: "big" } },
+    }),
   });
-  const sv = (await svRes.json()) as { data: { id: string; attributes: { "hosted-state-upload-url": string } } };
+  const sv = (await svRes.json()) as {
+    data: { id: string; attributes: { "hosted-state-upload-url": string } };
+  };
   const pid = server.pid;
   const upload = await sampled(pid, async () => {
-    const res = await fetch(sv.data.attributes["hosted-state-upload-url"], { method: "PUT", body: Bun.file(statePath) });
+    const res = await fetch(sv.data.attributes["hosted-state-upload-url"], {
+      method: "PUT",
+      body: Bun.file(statePath),
+    });
     if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
   });
   const current = (await (await api(`/workspaces/${wsId}/current-state-version`)).json()) as {
@@ -144,13 +170,25 @@ end
   console.log("\nbench/workspaces\n");
   console.log("| measure | figure | target | verdict |");
   console.log("|---|---|---|---|");
-  console.log(`| list p50, 1 connection (${list.requests} requests, random pages 1..${pages}) | ${list.p50.toFixed(2)} ms | ≤ 10 ms | ${verdict(list.p50 <= 10)} |`);
-  console.log(`| list p95, 1 connection | ${list.p95.toFixed(2)} ms | ≤ 25 ms | ${verdict(list.p95 <= 25)} |`);
+  console.log(
+    `| list p50, 1 connection (${list.requests} requests, random pages 1..${pages}) | ${list.p50.toFixed(2)} ms | ≤ 10 ms | ${verdict(list.p50 <= 10)} |`,
+  );
+  console.log(
+    `| list p95, 1 connection | ${list.p95.toFixed(2)} ms | ≤ 25 ms | ${verdict(list.p95 <= 25)} |`,
+  );
   console.log(`| list p99 / max, 1 connection | ${list.p99.toFixed(2)} / ${list.max.toFixed(2)} ms | | |`);
-  console.log(`| list p50 / p95, 4 connections (${loaded.requests} requests; 2 cores shared with PostgreSQL and wrk) | ${loaded.p50.toFixed(2)} / ${loaded.p95.toFixed(2)} ms | | |`);
-  console.log(`| list errors | ${list.errors + loaded.errors} | 0 | ${verdict(list.errors + loaded.errors === 0)} |`);
-  console.log(`| ${mb(size)} state upload: time, RSS growth | ${(upload.ms / 1000).toFixed(1)} s, ${mb(upload.growth)} | ≤ 30 MB | ${verdict(upload.growth <= 30 * 1024 * 1024)} |`);
-  console.log(`| ${mb(downloaded)} state download: time, RSS growth | ${(download.ms / 1000).toFixed(1)} s, ${mb(download.growth)} | ≤ 30 MB | ${verdict(download.growth <= 30 * 1024 * 1024)} |`);
+  console.log(
+    `| list p50 / p95, 4 connections (${loaded.requests} requests; 2 cores shared with PostgreSQL and wrk) | ${loaded.p50.toFixed(2)} / ${loaded.p95.toFixed(2)} ms | | |`,
+  );
+  console.log(
+    `| list errors | ${list.errors + loaded.errors} | 0 | ${verdict(list.errors + loaded.errors === 0)} |`,
+  );
+  console.log(
+    `| ${mb(size)} state upload: time, RSS growth | ${(upload.ms / 1000).toFixed(1)} s, ${mb(upload.growth)} | ≤ 30 MB | ${verdict(upload.growth <= 30 * 1024 * 1024)} |`,
+  );
+  console.log(
+    `| ${mb(downloaded)} state download: time, RSS growth | ${(download.ms / 1000).toFixed(1)} s, ${mb(download.growth)} | ≤ 30 MB | ${verdict(download.growth <= 30 * 1024 * 1024)} |`,
+  );
 } finally {
   server?.kill("SIGTERM");
   await server?.exited;
@@ -189,7 +227,9 @@ async function writeBigState(path: string, bytes: number): Promise<string> {
       if (out.write(s)) resolve();
       else out.once("drain", resolve);
     });
-  await write('{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"big","outputs":{"o":{"value":"x","type":"string"}},"resources":[');
+  await write(
+    '{"version":4,"terraform_version":"1.5.7","serial":1,"lineage":"big","outputs":{"o":{"value":"x","type":"string"}},"resources":[',
+  );
   let written = 0;
   for (let i = 0; written < bytes; i++) {
     const r = `${i === 0 ? "" : ","}{"mode":"managed","type":"terraform_data","name":"r${i}","provider":"provider[\\"terraform.io/builtin/terraform\\"]","instances":[{"schema_version":0,"attributes":{"id":"${crypto.randomUUID()}","input":"${"x".repeat(800)}","output":null,"triggers_replace":null}}]}`;

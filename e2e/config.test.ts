@@ -36,9 +36,9 @@ describe("e2e config", () => {
 
   test("TERRAPOD_E2E_ONLY narrows the matrix and rejects unknown labels", () => {
     const env = { TERRAPOD_E2E_TOFU_1_6_3: exe, TERRAPOD_E2E_TERRAFORM_1_5_7: exe };
-    expect(parseE2eConfig({ ...env, TERRAPOD_E2E_ONLY: "terraform-1.5.7" }).clis.map((c) => c.label)).toEqual([
-      "terraform-1.5.7",
-    ]);
+    expect(parseE2eConfig({ ...env, TERRAPOD_E2E_ONLY: "terraform-1.5.7" }).clis.map((c) => c.label)).toEqual(
+      ["terraform-1.5.7"],
+    );
     expect(() => parseE2eConfig({ ...env, TERRAPOD_E2E_ONLY: "tofu-9.9.9" })).toThrow(
       /TERRAPOD_E2E_ONLY names tofu-9.9.9/,
     );

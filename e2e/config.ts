@@ -1,7 +1,8 @@
 /**
- * The only file under e2e/ that reads the environment. `scripts/test` (phase `e2e`) sets these from the
- * output of `scripts/build-clients.sh`; run by hand, export them yourself (see README.md, "Real-client
- * tests"). A missing or unusable client fails loudly: an e2e run never "passes" without its clients.
+ * The only file under e2e/ that reads the environment. `scripts/test` (phases e2e-pglite, e2e-postgres)
+ * sets these from the output of `scripts/build-clients.sh`; run by hand, export them yourself (see
+ * docs/testing-real-clients.md). A missing or unusable client fails loudly: an e2e run never "passes"
+ * without its clients.
  *
  *   TERRAPOD_E2E_TOFU_1_12_6=/path/to/tofu-1.12.6     one variable per CLI build (KEY as printed by
  *   TERRAPOD_E2E_TERRAFORM_1_5_7=/path/to/terraform   build-clients.sh, prefixed with TERRAPOD_E2E_)
@@ -37,7 +38,7 @@ export type E2eConfig = {
 const repoRoot = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const hint =
   "run e2e tests through `scripts/test --only e2e`, or export TERRAPOD_E2E_<CLI>_<VERSION>=<path> for each " +
-  "client printed by scripts/build-clients.sh (see README.md, Real-client tests)";
+  "client printed by scripts/build-clients.sh (see docs/testing-real-clients.md)";
 
 const cliVariable = /^TERRAPOD_E2E_(TOFU|TERRAFORM)_(\d+)_(\d+)_(\d+)$/;
 

@@ -74,7 +74,8 @@ const phases: readonly Phase[] = [
   }),
   e2ePhase("pglite"),
   e2ePhase("postgres"),
-  conformancePhase(),
+  conformancePhase("pglite"),
+  conformancePhase("postgres"),
 ];
 
 // ---------------------------------------------------------------------------------------------------

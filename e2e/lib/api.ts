@@ -21,7 +21,12 @@ export type ApiResponse = {
 };
 
 export type ApiClient = {
-  request(method: string, path: string, body?: unknown, opts?: { token?: string | null }): Promise<ApiResponse>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null },
+  ): Promise<ApiResponse>;
   get(path: string): Promise<ApiResponse>;
   post(path: string, body?: unknown): Promise<ApiResponse>;
   patch(path: string, body?: unknown): Promise<ApiResponse>;
@@ -130,14 +135,22 @@ export async function createWorkspace(
   return resourceOf(
     expectOk(
       await api.post(`/api/v2/organizations/${organization}/workspaces`, {
-        data: { type: "workspaces", attributes: { name, ...attributes }, ...(relationships ? { relationships } : {}) },
+        data: {
+          type: "workspaces",
+          attributes: { name, ...attributes },
+          ...(relationships ? { relationships } : {}),
+        },
       }),
       [201],
     ),
   );
 }
 
-export async function readWorkspace(api: ApiClient, organization: string, name: string): Promise<JsonApiResource> {
+export async function readWorkspace(
+  api: ApiClient,
+  organization: string,
+  name: string,
+): Promise<JsonApiResource> {
   return resourceOf(expectOk(await api.get(`/api/v2/organizations/${organization}/workspaces/${name}`)));
 }
 
@@ -146,9 +159,12 @@ export async function currentState(
   api: ApiClient,
   workspaceId: string,
 ): Promise<{ readonly version: JsonApiResource; readonly state: StateFile }> {
-  const version = resourceOf(expectOk(await api.get(`/api/v2/workspaces/${workspaceId}/current-state-version`)));
+  const version = resourceOf(
+    expectOk(await api.get(`/api/v2/workspaces/${workspaceId}/current-state-version`)),
+  );
   const url = version.attributes["hosted-state-download-url"];
-  if (typeof url !== "string") throw new Error(`state version ${version.id} has no hosted-state-download-url`);
+  if (typeof url !== "string")
+    throw new Error(`state version ${version.id} has no hosted-state-download-url`);
   const file = await api.download(url);
   if (file.status !== 200) throw new Error(`GET ${url} -> ${file.status}: ${file.text}`);
   return { version, state: JSON.parse(file.text) as StateFile };

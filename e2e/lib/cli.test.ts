@@ -72,7 +72,9 @@ describe("startCli", () => {
 
   test("waitForOutput rejects when the CLI exits without the output", async () => {
     const running = startCli({ ...base, cmd: sh("echo something else") });
-    await expect(running.waitForOutput(/never printed/, 5000)).rejects.toThrow(/exited before its output matched/);
+    await expect(running.waitForOutput(/never printed/, 5000)).rejects.toThrow(
+      /exited before its output matched/,
+    );
     expect((await running.result).code).toBe(0);
   });
 });

@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { startTestServer, type TestServer } from "../../apps/server/src/test-server.ts";
 import { type CliBinary, e2eConfig } from "../config.ts";
-import { type ApiClient, createApiClient, createOrganization, createWorkspace, type JsonApiResource } from "./api.ts";
+import {
+  type ApiClient,
+  createApiClient,
+  createOrganization,
+  createWorkspace,
+  type JsonApiResource,
+} from "./api.ts";
 import { type CliResult, formatCliResult, type RunningCli, startCli } from "./cli.ts";
 import { createTestCertificates } from "./tls.ts";
 
@@ -24,9 +30,7 @@ export type CliOptions = {
   readonly env?: Readonly<Record<string, string>>;
 };
 
-export type WorkspaceSelection =
-  | { readonly name: string }
-  | { readonly tags: readonly string[] };
+export type WorkspaceSelection = { readonly name: string } | { readonly tags: readonly string[] };
 
 export type ScenarioContext = {
   readonly cli: CliBinary;

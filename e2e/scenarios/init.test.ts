@@ -6,7 +6,6 @@ import { expectOk, readWorkspace } from "../lib/api.ts";
 import { flatten, scenario } from "../lib/harness.ts";
 import { initialized } from "./fixtures.ts";
 
-
 scenario("init reaches an existing workspace", async (t) => {
   const ws = await t.createWorkspace(t.workspace, { "execution-mode": "local" });
   await t.writeFiles({ "main.tf": t.cloudBlock({ name: t.workspace }) });

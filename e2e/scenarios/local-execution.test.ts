@@ -115,7 +115,9 @@ scenario("outputs are visible through the API after apply", async (t) => {
   const wsId = await initLocalWorkspace(t, "gamma");
   expect((await apply(t)).code).toBe(0);
 
-  const outputs = collectionOf(expectOk(await t.api.get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)));
+  const outputs = collectionOf(
+    expectOk(await t.api.get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)),
+  );
   const byName = new Map(outputs.map((o) => [o.attributes.name, o]));
   expect([...byName.keys()].sort()).toEqual(["greeting", "pair", "secret"]);
   expect(byName.get("greeting")?.type).toBe("state-version-outputs");
@@ -138,9 +140,7 @@ scenario("outputs are visible through the API after apply", async (t) => {
 
 scenario("a lock taken through the API stops apply until force-unlock releases it", async (t) => {
   const wsId = await initLocalWorkspace(t);
-  expectOk(
-    await t.api.post(`/api/v2/workspaces/${wsId}/actions/lock`, { reason: "held by the e2e test" }),
-  );
+  expectOk(await t.api.post(`/api/v2/workspaces/${wsId}/actions/lock`, { reason: "held by the e2e test" }));
 
   const blocked = await apply(t);
   expect(blocked.code).toBe(1);

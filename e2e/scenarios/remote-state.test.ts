@@ -8,7 +8,10 @@ import { remoteStateConfig, resourcesConfig } from "./fixtures.ts";
 scenario("terraform_remote_state reads another workspace's outputs", async (t) => {
   const producer = t.workspace;
   await t.createWorkspace(producer, { "execution-mode": "local" });
-  await t.writeFiles({ "main.tf": `${t.cloudBlock({ name: producer })}\n${resourcesConfig("delta")}` }, "producer");
+  await t.writeFiles(
+    { "main.tf": `${t.cloudBlock({ name: producer })}\n${resourcesConfig("delta")}` },
+    "producer",
+  );
   expect((await t.run(["init", "-input=false"], { cwd: "producer" })).code).toBe(0);
   expect((await t.run(["apply", "-auto-approve", "-input=false"], { cwd: "producer" })).code).toBe(0);
 

@@ -9,7 +9,10 @@ import { initialized, resourcesConfig } from "./fixtures.ts";
 /** `workspace list` output as names, the current one first in the tuple. */
 function parseList(stdout: string): { current: string | undefined; names: string[] } {
   const lines = stdout.split("\n").filter((l) => l.trim() !== "");
-  const current = lines.find((l) => l.trimStart().startsWith("*"))?.replace("*", "").trim();
+  const current = lines
+    .find((l) => l.trimStart().startsWith("*"))
+    ?.replace("*", "")
+    .trim();
   return { current, names: lines.map((l) => l.replace("*", "").trim()).sort() };
 }
 

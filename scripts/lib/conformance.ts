@@ -249,11 +249,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     };
 
     log(`[conformance] ${expectedPass.length} tests expected to pass, ${concurrency} at a time`);
+    const passStarted = Date.now();
     await runPool(expectedPass, concurrency, runOne(options.passTimeoutMs ?? 300_000));
+    log(`[conformance] tests expected to pass done in ${seconds(Date.now() - passStarted)}`);
     if (options.probeBudgetMs > 0 && probe.length > 0) {
       log(
         `[conformance] probing ${probe.length} not-yet tests (${seconds(options.probeBudgetMs)} budget, ${seconds(options.probeTimeoutMs ?? 30_000)} per test)`,
       );
+      const probeStarted = Date.now();
       const { notStarted } = await runPool(
         probe,
         concurrency,
@@ -261,6 +264,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         Date.now() + options.probeBudgetMs,
       );
       for (const test of notStarted) results.set(test, notProbed(test));
+      log(`[conformance] probe done in ${seconds(Date.now() - probeStarted)}`);
     } else {
       for (const test of probe) results.set(test, notProbed(test));
     }
@@ -340,20 +344,29 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 // ---------------------------------------------------------------------------------------------------
 // phase
 
-/** The `conformance` phase: the run above on the embedded shape, probe budget 8 min. */
-export function conformancePhase(options: { readonly probeBudgetMs?: number } = {}): Phase {
+/**
+ * `conformance` (embedded shape): the tests expected to pass, then the not-yet probe (8 min budget);
+ * writes docs/compatibility/go-tfe.md. `conformance-postgres` (production shape: PostgreSQL, Redis, S3):
+ * the tests expected to pass only — the probe and the report come from the embedded run.
+ */
+export function conformancePhase(backend: "pglite" | "postgres"): Phase {
+  const embedded = backend === "pglite";
   return {
-    name: "conformance",
-    description:
-      "go-tfe's integration tests against Terrapod over https (expectations: e2e/go-tfe/expectations.txt)",
+    name: embedded ? "conformance" : "conformance-postgres",
+    description: embedded
+      ? "go-tfe's integration tests against Terrapod over https (expectations: e2e/go-tfe/expectations.txt)"
+      : "go-tfe's tests expected to pass, against the production shape (PostgreSQL, Redis, S3)",
+    ...(embedded ? {} : { needs: ["postgres", "redis", "s3"] as const }),
     async run(ctx) {
       const only = ctx.filter !== undefined ? new RegExp(ctx.filter) : undefined;
       const summary = await runConformance({
         root: ctx.root,
-        backend: "pglite",
-        probeBudgetMs: options.probeBudgetMs ?? 8 * 60_000,
+        backend,
+        servicesEnv: ctx.env,
+        probeBudgetMs: embedded ? 8 * 60_000 : 0,
         // a filtered run is partial: it does not overwrite the checked-in report
-        reportPath: only ? undefined : defaultReportPath,
+        reportPath: only || !embedded ? undefined : defaultReportPath,
+        logsDir: join(defaultLogsDir, backend),
         command: "scripts/test --only conformance",
         ...(only ? { only } : {}),
       });

@@ -60,7 +60,7 @@ export function formatExpectations(goTfeVersion: string, entries: Iterable<Expec
     "#                              probed and reported, never failing the run",
     "#",
     "# Tighten after a run with `bun scripts/conformance.ts --update` (promotes not-yet tests that passed,",
-    "# adds and removes tests when go-tfe changes); see README.md, Real-client tests.",
+    "# adds and removes tests when go-tfe changes); see docs/testing-real-clients.md.",
     `# ${passing} of ${sorted.length} tests expected to pass.`,
     "",
   ];

@@ -60,91 +60,79 @@ describe("the server program", () => {
     expect(stderr).not.toContain("    at ");
   });
 
-  test(
-    "embedded first start prints the admin token once; data survives a graceful restart",
-    async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), "tp-main-"));
-      cleanup.push(dataDir);
-      const port = await freePort();
-      const env = { TERRAPOD_PORT: String(port), TERRAPOD_HOST: "127.0.0.1", TERRAPOD_DATA_DIR: dataDir };
-      const first = start(env);
-      await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
-      const token = /Admin API token \(shown only once\): (\S+)/.exec(first.stdout())?.[1];
-      expect(token).toBeDefined();
-      const auth = { headers: { authorization: `Bearer ${token}` } };
-      const ping = await fetch(`http://127.0.0.1:${port}/api/v2/ping`);
-      expect(ping.headers.get("tfp-api-version")).toBe("2.6");
-      const create = await fetch(`http://127.0.0.1:${port}/api/v2/organizations/default/workspaces`, {
-        method: "POST",
-        headers: { ...auth.headers, "content-type": "application/vnd.api+json" },
-        body: JSON.stringify({ data: { type: "workspaces", attributes: { name: "survivor" } } }),
-      });
-      expect(create.status).toBe(201);
-      first.proc.kill("SIGTERM");
-      expect(await first.proc.exited).toBe(0);
+  test("embedded first start prints the admin token once; data survives a graceful restart", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tp-main-"));
+    cleanup.push(dataDir);
+    const port = await freePort();
+    const env = { TERRAPOD_PORT: String(port), TERRAPOD_HOST: "127.0.0.1", TERRAPOD_DATA_DIR: dataDir };
+    const first = start(env);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
+    const token = /Admin API token \(shown only once\): (\S+)/.exec(first.stdout())?.[1];
+    expect(token).toBeDefined();
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    const ping = await fetch(`http://127.0.0.1:${port}/api/v2/ping`);
+    expect(ping.headers.get("tfp-api-version")).toBe("2.6");
+    const create = await fetch(`http://127.0.0.1:${port}/api/v2/organizations/default/workspaces`, {
+      method: "POST",
+      headers: { ...auth.headers, "content-type": "application/vnd.api+json" },
+      body: JSON.stringify({ data: { type: "workspaces", attributes: { name: "survivor" } } }),
+    });
+    expect(create.status).toBe(201);
+    first.proc.kill("SIGTERM");
+    expect(await first.proc.exited).toBe(0);
 
-      const second = start(env);
-      await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
-      const ws = await fetch(`http://127.0.0.1:${port}/api/v2/organizations/default/workspaces/survivor`, auth);
-      expect(ws.status).toBe(200);
-      second.proc.kill("SIGTERM");
-      expect(await second.proc.exited).toBe(0);
-      await second.reading;
-      expect(second.stdout()).not.toContain("Admin API token");
-    },
-    120_000,
-  );
+    const second = start(env);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
+    const ws = await fetch(`http://127.0.0.1:${port}/api/v2/organizations/default/workspaces/survivor`, auth);
+    expect(ws.status).toBe(200);
+    second.proc.kill("SIGTERM");
+    expect(await second.proc.exited).toBe(0);
+    await second.reading;
+    expect(second.stdout()).not.toContain("Admin API token");
+  }, 120_000);
 
-  test(
-    "serves https with a configured certificate",
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), "tp-tls-"));
-      cleanup.push(dir);
-      const certs = await createTestCertificates(join(dir, "certs"), "/usr/bin/openssl");
-      const port = await freePort();
-      const server = start({
-        TERRAPOD_PORT: String(port),
-        TERRAPOD_HOST: "127.0.0.1",
-        TERRAPOD_DATA_DIR: join(dir, "data"),
-        TERRAPOD_ADMIN_TOKEN: "a-long-enough-admin-token-for-tests",
-        TERRAPOD_TLS_CERT: certs.serverCert,
-        TERRAPOD_TLS_KEY: certs.serverKey,
-      });
-      const res = await waitFor(`https://localhost:${port}/api/v2/ping`, (r) => r.status === 204, 60_000);
-      expect(res.headers.get("tfp-api-version")).toBe("2.6");
-      const verified = await fetch(`https://localhost:${port}/healthz`, {
-        tls: { ca: await Bun.file(certs.caCert).text() },
-      } as RequestInit);
-      expect(verified.status).toBe(200);
-      server.proc.kill("SIGTERM");
-      expect(await server.proc.exited).toBe(0);
-    },
-    120_000,
-  );
+  test("serves https with a configured certificate", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tp-tls-"));
+    cleanup.push(dir);
+    const certs = await createTestCertificates(join(dir, "certs"), "/usr/bin/openssl");
+    const port = await freePort();
+    const server = start({
+      TERRAPOD_PORT: String(port),
+      TERRAPOD_HOST: "127.0.0.1",
+      TERRAPOD_DATA_DIR: join(dir, "data"),
+      TERRAPOD_ADMIN_TOKEN: "a-long-enough-admin-token-for-tests",
+      TERRAPOD_TLS_CERT: certs.serverCert,
+      TERRAPOD_TLS_KEY: certs.serverKey,
+    });
+    const res = await waitFor(`https://localhost:${port}/api/v2/ping`, (r) => r.status === 204, 60_000);
+    expect(res.headers.get("tfp-api-version")).toBe("2.6");
+    const verified = await fetch(`https://localhost:${port}/healthz`, {
+      tls: { ca: await Bun.file(certs.caCert).text() },
+    } as RequestInit);
+    expect(verified.status).toBe(200);
+    server.proc.kill("SIGTERM");
+    expect(await server.proc.exited).toBe(0);
+  }, 120_000);
 
-  test(
-    "an unreachable database: the process stays up, answers 503 and says why",
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), "tp-nodb-"));
-      cleanup.push(dir);
-      const port = await freePort();
-      const dead = await freePort();
-      const server = start({
-        TERRAPOD_PORT: String(port),
-        TERRAPOD_HOST: "127.0.0.1",
-        TERRAPOD_DATA_DIR: dir,
-        DATABASE_URL: `postgres://nobody@127.0.0.1:${dead}/nothing`,
-        TERRAPOD_ENCRYPTION_KEY: "k=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-      });
-      await waitFor(`http://127.0.0.1:${port}/healthz`, (r) => r.status === 200);
-      const api = await waitFor(`http://127.0.0.1:${port}/api/v2/organizations`, (r) => r.status === 503);
-      const doc = (await api.json()) as { errors: { detail: string }[] };
-      expect(doc.errors[0]?.detail).toContain("database unavailable");
-      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
-      expect(server.proc.exitCode).toBeNull();
-      server.proc.kill("SIGTERM");
-      expect(await server.proc.exited).toBe(0);
-    },
-    60_000,
-  );
+  test("an unreachable database: the process stays up, answers 503 and says why", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tp-nodb-"));
+    cleanup.push(dir);
+    const port = await freePort();
+    const dead = await freePort();
+    const server = start({
+      TERRAPOD_PORT: String(port),
+      TERRAPOD_HOST: "127.0.0.1",
+      TERRAPOD_DATA_DIR: dir,
+      DATABASE_URL: `postgres://nobody@127.0.0.1:${dead}/nothing`,
+      TERRAPOD_ENCRYPTION_KEY: "k=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    });
+    await waitFor(`http://127.0.0.1:${port}/healthz`, (r) => r.status === 200);
+    const api = await waitFor(`http://127.0.0.1:${port}/api/v2/organizations`, (r) => r.status === 503);
+    const doc = (await api.json()) as { errors: { detail: string }[] };
+    expect(doc.errors[0]?.detail).toContain("database unavailable");
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    expect(server.proc.exitCode).toBeNull();
+    server.proc.kill("SIGTERM");
+    expect(await server.proc.exited).toBe(0);
+  }, 60_000);
 });

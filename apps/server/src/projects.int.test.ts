@@ -266,6 +266,26 @@ describe("project CRUD", () => {
     expect(spaced.attributes.name).toBe("with inner spaces");
   });
 
+  test("a project reports the execution mode its workspaces inherit from the organization", async () => {
+    const name = `org-${randomIdPart(8)}`;
+    await ok(
+      await send("POST", "/api/v2/organizations", {
+        data: {
+          type: "organizations",
+          attributes: { name, email: `${name}@example.test`, "default-execution-mode": "local" },
+        },
+      }),
+      201,
+    );
+    // go-tfe sends `false` overwrites to mean "inherit", which is what every project here does.
+    const project = await createProject(name, "inheriting", {
+      "setting-overwrites": { "default-execution-mode": false, "default-agent-pool": false },
+    });
+    expect(project.attributes["default-execution-mode"]).toBe("local");
+    const ws = await createWorkspace(name, project.id);
+    expect(ws.attributes["execution-mode"]).toBe("local");
+  });
+
   test("settings Terrapod lacks are refused, not dropped", async () => {
     const org = await createOrganization();
     const err = await problem(

@@ -8,7 +8,14 @@ import { startTestServer, type TestServer } from "./test-server.ts";
 let t: TestServer;
 let binDir: string;
 
-type Doc<T = Record<string, unknown>> = { data: { id: string; type: string; attributes: T; relationships: Record<string, { data: { id: string } | null }> } };
+type Doc<T = Record<string, unknown>> = {
+  data: {
+    id: string;
+    type: string;
+    attributes: T;
+    relationships: Record<string, { data: { id: string } | null }>;
+  };
+};
 
 beforeAll(async () => {
   binDir = await mkdtemp(join(tmpdir(), "tp-bin-"));
@@ -21,7 +28,8 @@ afterAll(async () => {
 
 async function json<T = Doc>(res: Response, status?: number): Promise<T> {
   const text = await res.text();
-  if (status !== undefined && res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  if (status !== undefined && res.status !== status)
+    throw new Error(`expected ${status}, got ${res.status}: ${text}`);
   return JSON.parse(text) as T;
 }
 
@@ -53,7 +61,10 @@ async function configurationVersion(ws: string, opts: { speculative?: boolean; a
     await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
       method: "POST",
       body: JSON.stringify({
-        data: { type: "configuration-versions", attributes: { "auto-queue-runs": false, speculative: opts.speculative ?? false } },
+        data: {
+          type: "configuration-versions",
+          attributes: { "auto-queue-runs": false, speculative: opts.speculative ?? false },
+        },
       }),
     }),
     201,
@@ -102,7 +113,10 @@ describe("configuration versions", () => {
     const ws = await workspace("cv-ok");
     const { id, put } = await configurationVersion(ws);
     expect(put.status).toBe(200);
-    const doc = await json<Doc<{ status: string; "upload-url": string | null }>>(await t.api(`/api/v2/configuration-versions/${id}`), 200);
+    const doc = await json<Doc<{ status: string; "upload-url": string | null }>>(
+      await t.api(`/api/v2/configuration-versions/${id}`),
+      200,
+    );
     expect(doc.data.attributes.status).toBe("uploaded");
     expect(doc.data.attributes["upload-url"]).toBeNull();
   });
@@ -114,7 +128,10 @@ describe("configuration versions", () => {
     expect(put.status).toBe(422);
     const body = await put.text();
     expect(body).toContain("main.tf");
-    const doc = await json<Doc<{ status: string; "error-message": string }>>(await t.api(`/api/v2/configuration-versions/${id}`), 200);
+    const doc = await json<Doc<{ status: string; "error-message": string }>>(
+      await t.api(`/api/v2/configuration-versions/${id}`),
+      200,
+    );
     expect(doc.data.attributes.status).toBe("errored");
     expect((await t.api(`/api/v2/configuration-versions/${id}/download`)).status).toBe(404);
   });
@@ -130,7 +147,9 @@ describe("configuration versions", () => {
     const cv = await json<Doc<{ "upload-url": string }>>(
       await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
         method: "POST",
-        body: JSON.stringify({ data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } } }),
+        body: JSON.stringify({
+          data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } },
+        }),
       }),
       201,
     );
@@ -148,7 +167,10 @@ describe("configuration versions", () => {
       201,
     );
     await fetch(cv.data.attributes["upload-url"], { method: "PUT", body: await tarball({ "main.tf": "" }) });
-    const runs = await json<{ data: { id: string; attributes: { status: string } }[] }>(await t.api(`/api/v2/workspaces/${ws}/runs`), 200);
+    const runs = await json<{ data: { id: string; attributes: { status: string } }[] }>(
+      await t.api(`/api/v2/workspaces/${ws}/runs`),
+      200,
+    );
     expect(runs.data).toHaveLength(1);
     expect(runs.data[0]?.attributes.status).toBe("plan_queued");
     await t.api(`/api/v2/runs/${runs.data[0]?.id}/actions/cancel`, { method: "POST" });
@@ -179,7 +201,9 @@ describe("the run queue", () => {
     expect(locked.data.relationships["locked-by"]?.data?.id).toBe(first.data.id);
     // a user cannot take the lock a run holds
     expect((await t.api(`/api/v2/workspaces/${ws}/actions/lock`, { method: "POST" })).status).toBe(409);
-    expect((await t.api(`/api/v2/runs/${first.data.id}/actions/cancel`, { method: "POST", body: "{}" })).status).toBe(202);
+    expect(
+      (await t.api(`/api/v2/runs/${first.data.id}/actions/cancel`, { method: "POST", body: "{}" })).status,
+    ).toBe(202);
     expect(await runStatus(first.data.id)).toBe("canceled");
     expect(await runStatus(second.data.id)).toBe("plan_queued");
     await t.api(`/api/v2/runs/${second.data.id}/actions/cancel`, { method: "POST" });
@@ -216,7 +240,13 @@ describe("the run queue", () => {
     const res = await t.api("/api/v2/runs", {
       method: "POST",
       body: JSON.stringify({
-        data: { type: "runs", relationships: { workspace: { data: { type: "workspaces", id: ws } }, "configuration-version": { data: { type: "configuration-versions", id: cv } } } },
+        data: {
+          type: "runs",
+          relationships: {
+            workspace: { data: { type: "workspaces", id: ws } },
+            "configuration-version": { data: { type: "configuration-versions", id: cv } },
+          },
+        },
       }),
     });
     expect(res.status).toBe(422);
@@ -232,37 +262,81 @@ describe("a run through the runner protocol", () => {
 
     const plan = await claim();
     expect(plan.job.phase).toBe("plan");
-    const spec = (await (await plan.runner("/api/runner/v1/job")).json()) as { runId: string; engine: string; engineVersion: string };
+    const spec = (await (await plan.runner("/api/runner/v1/job")).json()) as {
+      runId: string;
+      engine: string;
+      engineVersion: string;
+    };
     expect(spec.runId).toBe(runId);
     expect(spec.engineVersion).toBe("1.5.7");
     const archive = await plan.runner("/api/runner/v1/configuration");
     expect(archive.status).toBe(200);
     expect((await plan.runner("/api/runner/v1/state")).status).toBe(204);
-    const log = new TextEncoder().encode("Terraform v1.5.7\non linux_amd64\nInitializing plugins and modules...\nPlan: 1 to add\n");
-    expect((await plan.runner("/api/runner/v1/logs", { method: "POST", body: log, headers: { "x-log-offset": "0" } })).status).toBe(200);
+    const log = new TextEncoder().encode(
+      "Terraform v1.5.7\non linux_amd64\nInitializing plugins and modules...\nPlan: 1 to add\n",
+    );
+    expect(
+      (
+        await plan.runner("/api/runner/v1/logs", {
+          method: "POST",
+          body: log,
+          headers: { "x-log-offset": "0" },
+        })
+      ).status,
+    ).toBe(200);
     // a retried chunk is not appended twice
-    expect((await plan.runner("/api/runner/v1/logs", { method: "POST", body: log, headers: { "x-log-offset": "0" } })).status).toBe(200);
-    const planDoc = await json<Doc<{ status: string; "log-read-url": string }>>(await t.api(`/api/v2/runs/${runId}/plan`), 200);
+    expect(
+      (
+        await plan.runner("/api/runner/v1/logs", {
+          method: "POST",
+          body: log,
+          headers: { "x-log-offset": "0" },
+        })
+      ).status,
+    ).toBe(200);
+    const planDoc = await json<Doc<{ status: string; "log-read-url": string }>>(
+      await t.api(`/api/v2/runs/${runId}/plan`),
+      200,
+    );
     expect(planDoc.data.attributes.status).toBe("running");
-    const live = new Uint8Array(await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer());
+    const live = new Uint8Array(
+      await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer(),
+    );
     expect(live[0]).toBe(2);
     expect(new TextDecoder().decode(live.subarray(1))).toBe(new TextDecoder().decode(log));
-    expect((await plan.runner("/api/runner/v1/artifacts/plan-file", { method: "PUT", body: "PLANFILE" })).status).toBe(204);
+    expect(
+      (await plan.runner("/api/runner/v1/artifacts/plan-file", { method: "PUT", body: "PLANFILE" })).status,
+    ).toBe(204);
     const finish = await plan.runner("/api/runner/v1/result", {
       method: "POST",
-      body: JSON.stringify({ version: 1, status: "finished", hasChanges: true, counts: { additions: 1, changes: 0, destructions: 0, imports: 0 } }),
+      body: JSON.stringify({
+        version: 1,
+        status: "finished",
+        hasChanges: true,
+        counts: { additions: 1, changes: 0, destructions: 0, imports: 0 },
+      }),
     });
     expect(finish.status).toBe(204);
-    const planned = await json<Doc<{ status: string; "has-changes": boolean; actions: Record<string, boolean> }>>(await t.api(`/api/v2/runs/${runId}`), 200);
+    const planned = await json<
+      Doc<{ status: string; "has-changes": boolean; actions: Record<string, boolean> }>
+    >(await t.api(`/api/v2/runs/${runId}`), 200);
     expect(planned.data.attributes.status).toBe("planned");
     expect(planned.data.attributes["has-changes"]).toBe(true);
     expect(planned.data.attributes.actions["is-confirmable"]).toBe(true);
-    const finished = new Uint8Array(await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer());
+    const finished = new Uint8Array(
+      await (await fetch(`${planDoc.data.attributes["log-read-url"]}?offset=0&limit=65536`)).arrayBuffer(),
+    );
     expect(finished.at(-1)).toBe(3);
-    const planCounts = await json<Doc<Record<string, number>>>(await t.api(`/api/v2/runs/${runId}/plan`), 200);
+    const planCounts = await json<Doc<Record<string, number>>>(
+      await t.api(`/api/v2/runs/${runId}/plan`),
+      200,
+    );
     expect(planCounts.data.attributes["resource-additions"]).toBe(1);
 
-    expect((await t.api(`/api/v2/runs/${runId}/actions/apply`, { method: "POST", body: '{"comment":"ship it"}' })).status).toBe(202);
+    expect(
+      (await t.api(`/api/v2/runs/${runId}/actions/apply`, { method: "POST", body: '{"comment":"ship it"}' }))
+        .status,
+    ).toBe(202);
     expect(await runStatus(runId)).toBe("apply_queued");
 
     const apply = await claim();
@@ -270,18 +344,32 @@ describe("a run through the runner protocol", () => {
     // the plan's token is no longer current
     expect((await plan.runner("/api/runner/v1/job")).status).toBe(409);
     expect(await (await apply.runner("/api/runner/v1/artifacts/plan-file")).text()).toBe("PLANFILE");
-    const state = JSON.stringify({ version: 4, terraform_version: "1.5.7", serial: 1, lineage: "L1", outputs: { o: { value: "v", type: "string" } }, resources: [] });
+    const state = JSON.stringify({
+      version: 4,
+      terraform_version: "1.5.7",
+      serial: 1,
+      lineage: "L1",
+      outputs: { o: { value: "v", type: "string" } },
+      resources: [],
+    });
     const saved = await apply.runner("/api/runner/v1/state", { method: "PUT", body: state });
     expect(saved.status).toBe(200);
     const finishApply = await apply.runner("/api/runner/v1/result", {
       method: "POST",
-      body: JSON.stringify({ version: 1, status: "finished", counts: { additions: 1, changes: 0, destructions: 0, imports: 0 } }),
+      body: JSON.stringify({
+        version: 1,
+        status: "finished",
+        counts: { additions: 1, changes: 0, destructions: 0, imports: 0 },
+      }),
     });
     expect(finishApply.status).toBe(204);
     expect(await runStatus(runId)).toBe("applied");
     const after = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
     expect(after.data.attributes.locked).toBe(false);
-    const sv = await json<Doc<{ serial: number }>>(await t.api(`/api/v2/workspaces/${ws}/current-state-version`), 200);
+    const sv = await json<Doc<{ serial: number }>>(
+      await t.api(`/api/v2/workspaces/${ws}/current-state-version`),
+      200,
+    );
     expect(sv.data.attributes.serial).toBe(1);
     expect(sv.data.relationships.run?.data?.id).toBe(runId);
     const outputs = await json<{ data: { attributes: { name: string; value: unknown } }[] }>(
@@ -290,8 +378,18 @@ describe("a run through the runner protocol", () => {
     );
     expect(outputs.data.map((o) => [o.attributes.name, o.attributes.value])).toEqual([["o", "v"]]);
 
-    const events = await json<{ data: { attributes: { action: string } }[] }>(await t.api(`/api/v2/runs/${runId}/run-events`), 200);
-    expect(events.data.map((e) => e.attributes.action)).toEqual(["plan_queued", "planning", "planned", "apply_queued", "applying", "applied"]);
+    const events = await json<{ data: { attributes: { action: string } }[] }>(
+      await t.api(`/api/v2/runs/${runId}/run-events`),
+      200,
+    );
+    expect(events.data.map((e) => e.attributes.action)).toEqual([
+      "plan_queued",
+      "planning",
+      "planned",
+      "apply_queued",
+      "applying",
+      "applied",
+    ]);
     const list = await json<{ data: { id: string }[] }>(await t.api(`/api/v2/workspaces/${ws}/runs`), 200);
     expect(list.data.map((r) => r.id)).toEqual([runId]);
   });
@@ -303,11 +401,19 @@ describe("a run through the runner protocol", () => {
     const { runner } = await claim();
     expect(await runStatus(run.data.id)).toBe("planning");
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
-    const beat = (await (await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })).json()) as { cancel: boolean };
+    const beat = (await (
+      await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })
+    ).json()) as { cancel: boolean };
     expect(beat.cancel).toBe(true);
-    const doc = await json<Doc<{ actions: Record<string, boolean> }>>(await t.api(`/api/v2/runs/${run.data.id}`), 200);
+    const doc = await json<Doc<{ actions: Record<string, boolean> }>>(
+      await t.api(`/api/v2/runs/${run.data.id}`),
+      200,
+    );
     expect(doc.data.attributes.actions["is-force-cancelable"]).toBe(true);
-    await runner("/api/runner/v1/result", { method: "POST", body: JSON.stringify({ version: 1, status: "canceled" }) });
+    await runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "canceled" }),
+    });
     expect(await runStatus(run.data.id)).toBe("canceled");
   });
 
@@ -316,11 +422,17 @@ describe("a run through the runner protocol", () => {
     const { id: cv } = await configurationVersion(ws);
     const run = await createRun(ws, cv);
     const { runner } = await claim();
-    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(409);
+    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(
+      409,
+    );
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
-    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(202);
+    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(
+      202,
+    );
     expect(await runStatus(run.data.id)).toBe("canceled");
-    const beat = (await (await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })).json()) as { force: boolean };
+    const beat = (await (
+      await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })
+    ).json()) as { force: boolean };
     expect(beat.force).toBe(true);
     const locked = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
     expect(locked.data.attributes.locked).toBe(false);
@@ -331,7 +443,9 @@ describe("a run through the runner protocol", () => {
     const { id: cv } = await configurationVersion(ws);
     const run = await createRun(ws, cv, { "auto-apply": true });
     const plan = await claim();
-    await t.server.services.runs.execution.reap({ job: { runId: plan.job.runId, attempt: plan.job.attempt } });
+    await t.server.services.runs.execution.reap({
+      job: { runId: plan.job.runId, attempt: plan.job.attempt },
+    });
     expect(await runStatus(run.data.id)).toBe("plan_queued");
     const plan2 = await claim();
     expect(plan2.job.attempt).toBe(2);
@@ -342,11 +456,16 @@ describe("a run through the runner protocol", () => {
     expect(await runStatus(run.data.id)).toBe("apply_queued");
     const apply = await claim();
     const state = JSON.stringify({ version: 4, serial: 1, lineage: "L2", outputs: {}, resources: [] });
-    await t.server.services.runs.execution.reap({ job: { runId: apply.job.runId, attempt: apply.job.attempt } });
+    await t.server.services.runs.execution.reap({
+      job: { runId: apply.job.runId, attempt: apply.job.attempt },
+    });
     expect(await runStatus(run.data.id)).toBe("errored");
     // the apply's runner still manages to save the state it wrote: kept.
     expect((await apply.runner("/api/runner/v1/state", { method: "PUT", body: state })).status).toBe(200);
-    const sv = await json<Doc<{ serial: number }>>(await t.api(`/api/v2/workspaces/${ws}/current-state-version`), 200);
+    const sv = await json<Doc<{ serial: number }>>(
+      await t.api(`/api/v2/workspaces/${ws}/current-state-version`),
+      200,
+    );
     expect(sv.data.attributes.serial).toBe(1);
   });
 });
@@ -361,7 +480,10 @@ describe("organization queue and capacity", () => {
       200,
     );
     expect(queue.data.some((r) => r.id === run.data.id)).toBe(true);
-    const capacity = await json<Doc<{ pending: number; running: number }>>(await t.api("/api/v2/organizations/default/capacity"), 200);
+    const capacity = await json<Doc<{ pending: number; running: number }>>(
+      await t.api("/api/v2/organizations/default/capacity"),
+      200,
+    );
     expect(capacity.data.type).toBe("organization-capacity");
     expect(capacity.data.attributes.pending).toBeGreaterThanOrEqual(1);
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });

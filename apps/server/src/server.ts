@@ -38,6 +38,7 @@ import { createHttpMetrics } from "./metrics.ts";
 import { runnerApiRoutes } from "./runner-api.ts";
 import { createServices, type Services } from "./services.ts";
 import { startSubsystems } from "./subsystems.ts";
+import { pacedTransfer } from "./transfer.ts";
 
 export type RunningServer = {
   readonly url: URL;
@@ -85,7 +86,10 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     : createFsBlobStore({ root: join(config.dataDir, "blobs") });
   const blobs = createEncryptedBlobStore(rawBlobs, keyring);
   const events: Events = config.redis
-    ? (await import("@terrapod/events/redis")).createRedisEvents({ url: config.redis.url, keyPrefix: "terrapod:" })
+    ? (await import("@terrapod/events/redis")).createRedisEvents({
+        url: config.redis.url,
+        keyPrefix: "terrapod:",
+      })
     : createMemoryEvents();
 
   // PGlite opens here (seconds on a first start); PostgreSQL connects lazily, so this never blocks on it.
@@ -159,6 +163,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
         configurationVersions: services.configurationVersions,
         runs: services.runs,
         limits: { jsonBodyBytes: config.http.maxJsonBytes },
+        transfer: pacedTransfer(),
       }),
     )
     .use(

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomIdPart } from "@terrapod/kernel";
 import { createS3BlobStore } from "@terrapod/storage/s3";
-import { createTestDb, type TestDbHandle, testBackend, testBinaryDir, testRedisUrl, testS3 } from "@terrapod/testing";
+import {
+  createTestDb,
+  type TestDbHandle,
+  testBackend,
+  testBinaryDir,
+  testRedisUrl,
+  testS3,
+} from "@terrapod/testing";
 import { loadServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { type RunningServer, startServer } from "./server.ts";

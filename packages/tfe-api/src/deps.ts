@@ -28,8 +28,18 @@ export type TfeDeps = {
   readonly configurationVersions: ConfigurationVersionService;
   readonly runs: RunService;
   readonly limits: { readonly jsonBodyBytes: number };
+  /**
+   * Wraps the body of every large transfer (state and configuration uploads and downloads); the server
+   * uses it to keep memory flat while megabytes stream through. Identity when absent.
+   */
+  readonly transfer?: (stream: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 };
 
 export async function actorOf(deps: TfeDeps, request: Request): Promise<Actor> {
   return deps.authenticate(request.headers.get("authorization"));
+}
+
+/** The transfer wrapper of `deps`, or the identity. */
+export function transferOf(deps: TfeDeps): (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> {
+  return deps.transfer ?? ((s) => s);
 }

@@ -16,9 +16,7 @@ export function toOrganization(row: OrganizationRow, defaultProjectId: string | 
 }
 
 function selectOrganizations(db: Executor) {
-  return db
-    .select({ org: organizations, defaultProjectId: defaultProjectIdSql(organizations.id) })
-    .from(organizations);
+  return db.select({ org: organizations, defaultProjectId: defaultProjectIdSql() }).from(organizations);
 }
 
 type Selected = { org: OrganizationRow; defaultProjectId: string | null };

@@ -1,6 +1,6 @@
 import { type Executor, organizations, projects, workspaces } from "@terrapod/db";
 import type { IdGenerator, OrganizationName, PageRequest, ProjectId } from "@terrapod/kernel";
-import { type AnyColumn, and, asc, count, eq, ilike, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, ilike, inArray, type SQL, sql } from "drizzle-orm";
 import type { ExecutionMode } from "../workspace/model.ts";
 import type { Project } from "./model.ts";
 
@@ -40,12 +40,14 @@ export async function findDefaultProjectId(
 }
 
 /**
- * The id of the default project of the organization whose id is `organizationId` (a column of the
- * enclosing query), for selections that return organizations.
+ * The id of the organization's default project, for selections from the `organizations` table. The
+ * outer column is qualified by hand: drizzle leaves columns unqualified in single-table selects, where
+ * `id` would resolve to the subquery's own `p.id`.
  */
-export function defaultProjectIdSql(organizationId: AnyColumn): SQL<string | null> {
+export function defaultProjectIdSql(): SQL<string | null> {
   return sql<string | null>`(select p.id from ${projects} p
-    where p.organization_id = ${organizationId} and p.is_default limit 1)`;
+    where p.organization_id = ${organizations}.${sql.identifier(organizations.id.name)} and p.is_default
+    limit 1)`;
 }
 
 export async function findProjectInOrganization(db: Executor, organizationId: string, projectId: string) {

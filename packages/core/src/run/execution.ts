@@ -136,7 +136,9 @@ async function jobVariables(
 ) {
   const aad = `job-variables:${runId}`;
   if (phase === "apply" && sealed) {
-    return JSON.parse(deps.secrets.decrypt(sealed, aad)) as Awaited<ReturnType<RunDeps["variables"]["forRun"]>>;
+    return JSON.parse(deps.secrets.decrypt(sealed, aad)) as Awaited<
+      ReturnType<RunDeps["variables"]["forRun"]>
+    >;
   }
   const resolved = await deps.variables.forRun(run.workspaceId, run.variables);
   await deps.db

@@ -6,7 +6,7 @@ import type { StateVersionDeps } from "./deps.ts";
 import { StateAlreadyUploadedError, StateLineageConflictError, StateSerialConflictError } from "./errors.ts";
 import { pendingUploadTtlMs, type StateVersion } from "./model.ts";
 import { findStateVersion, findStateVersionRow } from "./queries.ts";
-import { managedResourceCount, readOutputs, type StateFacts, type StateOutput } from "./state-file.ts";
+import { readOutputs, type StateFacts, type StateOutput } from "./state-file.ts";
 
 /**
  * Checks a new state against the workspace's current one: a higher serial and the same lineage, unless
@@ -92,7 +92,7 @@ export async function finalizeStateVersion(
     }
     await tx
       .update(workspaces)
-      .set({ currentStateVersionId: id, resourceCount: managedResourceCount(resources), updatedAt: now })
+      .set({ currentStateVersionId: id, resourceCount: facts.managedInstances, updatedAt: now })
       .where(eq(workspaces.id, ws.id));
   });
   if (conflict) throw conflict;

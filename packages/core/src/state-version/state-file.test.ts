@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidError } from "@terrapod/kernel";
-import { createStateScanner, managedResourceCount, scanState } from "./state-file.ts";
+import { createStateScanner, managedResourceCount, maxResourceSummaries, scanState } from "./state-file.ts";
 
 const state = {
   version: 4,
@@ -58,6 +58,7 @@ describe("state scanner", () => {
       },
     ]);
     expect(managedResourceCount(facts.resources)).toBe(2);
+    expect(facts.managedInstances).toBe(2);
   });
 
   test("works across arbitrary chunk boundaries", () => {
@@ -79,5 +80,83 @@ describe("state scanner", () => {
     expect(() => scanState(new TextEncoder().encode("not json at all"))).toThrow(InvalidError);
     expect(() => scanState(new TextEncoder().encode('{"serial": 1,'))).toThrow(InvalidError);
     expect(() => scanState(new Uint8Array())).toThrow(InvalidError);
+  });
+});
+
+describe("state scanner grammar and edge cases", () => {
+  const encode = (s: string) => new TextEncoder().encode(s);
+  const tricky = {
+    version: 4,
+    serial: 12,
+    lineage: 'quote " backslash \\ unicode é ✓ \u0001',
+    outputs: {
+      nested: {
+        value: { a: [1, 2, { b: "}]" }], 'k"ey': null },
+        type: ["object", { a: "list" }],
+        sensitive: true,
+      },
+      n: { value: -1.5e3, type: "number" },
+    },
+    resources: [
+      { mode: "managed", type: "t", name: "n", provider: "p", instances: [] },
+      {
+        mode: "managed",
+        type: "t",
+        name: "m",
+        provider: "p",
+        instances: [{ attributes: { s: "]}[{" } }, {}, {}],
+      },
+    ],
+    check_results: null,
+  };
+
+  test("byte-at-a-time gives the same facts as one chunk", () => {
+    const bytes = encode(JSON.stringify(tricky, null, 2));
+    const whole = scanState(bytes);
+    const scanner = createStateScanner();
+    for (let i = 0; i < bytes.length; i++) scanner.write(bytes.subarray(i, i + 1));
+    expect(scanner.end()).toEqual(whole);
+    expect(whole.lineage).toBe(tricky.lineage);
+    expect(whole.outputs?.nested?.value).toEqual(tricky.outputs.nested.value);
+    expect(whole.outputs?.nested?.sensitive).toBe(true);
+    expect(whole.outputs?.n?.value).toBe(-1500);
+    expect(whole.resources.map((r) => [r.name, r.count])).toEqual([
+      ["n", 0],
+      ["m", 3],
+    ]);
+  });
+
+  test.each([
+    ["a bare array", "[1,2]"],
+    ["two roots", '{"a":1}{"b":2}'],
+    ["a missing colon", '{"a" 1}'],
+    ["a trailing comma", '{"a":1,}'],
+    ["an unterminated string", '{"a":"x'],
+    ["an unterminated object", '{"a":{"b":1}'],
+    ["a leading zero", '{"a":01}'],
+    ["a bad literal", '{"a":tru}'],
+    ["mismatched brackets", '{"a":[1}'],
+    ["a raw control character", '{"a":"x\ny"}'],
+    ["a scalar root", "42"],
+  ])("refuses %s", (_name, text) => {
+    expect(() => scanState(encode(text))).toThrow(InvalidError);
+  });
+
+  test("a 50 MB state streams with little memory", () => {
+    const scanner = createStateScanner();
+    const head = encode('{"version":4,"serial":3,"lineage":"big","outputs":{},"resources":[');
+    scanner.write(head);
+    const one = encode(
+      `{"mode":"managed","type":"terraform_data","name":"r","provider":"p","instances":[{"attributes":{"input":"${"x".repeat(1000)}"}}]},`,
+    );
+    const before = process.memoryUsage().rss;
+    const count = Math.ceil((50 * 1024 * 1024) / one.length);
+    for (let i = 0; i < count; i++) scanner.write(one);
+    scanner.write(encode('{"mode":"data","type":"t","name":"last","instances":[]}]}'));
+    const facts = scanner.end();
+    expect(facts.managedInstances).toBe(count);
+    expect(facts.resources).toHaveLength(maxResourceSummaries);
+    expect(facts.resourcesTruncated).toBe(true);
+    expect(process.memoryUsage().rss - before).toBeLessThan(40 * 1024 * 1024);
   });
 });

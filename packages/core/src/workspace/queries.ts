@@ -148,7 +148,12 @@ export async function listWorkspaceRows(
     db.select({ n: count() }).from(workspaces).where(where),
   ]);
   if (ids.length === 0) return { items: [], total: totals?.n ?? 0 };
-  const rows = await base(db).where(inArray(workspaces.id, ids.map((r) => r.id)));
+  const rows = await base(db).where(
+    inArray(
+      workspaces.id,
+      ids.map((r) => r.id),
+    ),
+  );
   const order = new Map(ids.map((r, i) => [r.id, i]));
   rows.sort((a, b) => (order.get(a.ws.id) ?? 0) - (order.get(b.ws.id) ?? 0));
   return { items: rows.map(toWorkspace), total: totals?.n ?? 0 };
@@ -158,7 +163,12 @@ export async function listWorkspaceRows(
 export async function lockForRun(db: Executor, workspaceId: string, runId: string, now: Date): Promise<void> {
   await db
     .update(workspaces)
-    .set({ lockHolder: `run:${runId}`, lockReason: `Locked by Run ${runId}`, lockedAt: now, currentRunId: runId })
+    .set({
+      lockHolder: `run:${runId}`,
+      lockReason: `Locked by Run ${runId}`,
+      lockedAt: now,
+      currentRunId: runId,
+    })
     .where(eq(workspaces.id, workspaceId));
 }
 

@@ -1,6 +1,6 @@
 import { BadRequestError } from "@terrapod/kernel";
 import { Elysia } from "elysia";
-import { actorOf, type TfeDeps } from "../../deps.ts";
+import { actorOf, type TfeDeps, transferOf } from "../../deps.ts";
 import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readOptionalJson } from "../../jsonapi/body.ts";
 import { collectionResponse, resourceResponse } from "../../jsonapi/document.ts";
@@ -15,6 +15,7 @@ const cvAttributes: AttributeMap = {
 
 export function configurationVersionRoutes(deps: TfeDeps) {
   const cvs = deps.configurationVersions;
+  const transfer = transferOf(deps);
   const urlsFor = (request: Request) => urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
   return new Elysia({ name: "tfe.configuration-versions" })
     .post(
@@ -48,7 +49,7 @@ export function configurationVersionRoutes(deps: TfeDeps) {
     })
     .get("/configuration-versions/:id/download", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(await cvs.download(actor, params.id), {
+      return new Response(transfer(await cvs.download(actor, params.id)), {
         headers: { "content-type": "application/gzip" },
       });
     })
@@ -57,7 +58,7 @@ export function configurationVersionRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = deps.capabilities.verify(params.token, "configuration-upload");
         if (!request.body) throw new BadRequestError("the request has no body");
-        await cvs.upload(actor, actor.resourceId, request.body);
+        await cvs.upload(actor, actor.resourceId, transfer(request.body));
         return new Response(null, { status: 200 });
       },
       { parse: "none" },

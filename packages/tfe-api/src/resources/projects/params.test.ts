@@ -29,14 +29,16 @@ describe("create and update documents", () => {
   test("accept settings sent as unset (what go-tfe and inheriting clients send)", () => {
     expect(
       createProjectInput(
-        doc({
-          name: "foo",
-          "auto-destroy-activity-duration": null,
-          "default-execution-mode": null,
-          "default-agent-pool-id": null,
-          "setting-overwrites": { "default-execution-mode": false, "default-agent-pool": false },
-        }),
-        { "tag-bindings": { data: [] } },
+        doc(
+          {
+            name: "foo",
+            "auto-destroy-activity-duration": null,
+            "default-execution-mode": null,
+            "default-agent-pool-id": null,
+            "setting-overwrites": { "default-execution-mode": false, "default-agent-pool": false },
+          },
+          { "tag-bindings": { data: [] } },
+        ),
       ),
     ).toEqual({ name: "foo" });
   });

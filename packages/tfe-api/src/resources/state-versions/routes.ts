@@ -7,7 +7,7 @@ import {
   type WorkspaceId,
 } from "@terrapod/kernel";
 import { Elysia } from "elysia";
-import { actorOf, type TfeDeps } from "../../deps.ts";
+import { actorOf, type TfeDeps, transferOf } from "../../deps.ts";
 import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
 import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
@@ -38,6 +38,7 @@ function outputsPage(outputs: readonly StateVersionOutput[], request: Request): 
 
 export function stateVersionRoutes(deps: TfeDeps) {
   const svs = deps.stateVersions;
+  const transfer = transferOf(deps);
 
   async function render(actor: Actor, sv: StateVersion, request: Request, status = 200) {
     const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
@@ -50,7 +51,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
 
   function body(request: Request): ReadableStream<Uint8Array> {
     if (!request.body) throw new BadRequestError("the request has no body");
-    return request.body;
+    return transfer(request.body);
   }
 
   return new Elysia({ name: "tfe.state-versions" })
@@ -132,7 +133,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
     })
     .get("/state-versions/:id/download", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(await svs.download(actor, params.id, "raw"), {
+      return new Response(transfer(await svs.download(actor, params.id, "raw")), {
         headers: { "content-type": "application/json" },
       });
     })
@@ -158,13 +159,13 @@ export function stateVersionRoutes(deps: TfeDeps) {
         )
         .get("/state-download/:token", async ({ params }) => {
           const actor = deps.capabilities.verify(params.token, "state-download");
-          return new Response(await svs.download(actor, actor.resourceId, "raw"), {
+          return new Response(transfer(await svs.download(actor, actor.resourceId, "raw")), {
             headers: { "content-type": "application/json" },
           });
         })
         .get("/json-state-download/:token", async ({ params }) => {
           const actor = deps.capabilities.verify(params.token, "json-state-download");
-          return new Response(await svs.download(actor, actor.resourceId, "json"), {
+          return new Response(transfer(await svs.download(actor, actor.resourceId, "json")), {
             headers: { "content-type": "application/json" },
           });
         }),
