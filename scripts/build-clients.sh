@@ -163,6 +163,28 @@ for v in $TERRAFORM_VERSIONS; do
   p=$(build_cli terraform github.com/hashicorp/terraform "$v" github.com/hashicorp/terraform)
   echo "TERRAFORM_${v//./_}=$p"
 done
+# A stand-in for hashicorp/null (e2e/providers/null, our own code) in a filesystem provider mirror: go-tfe's
+# run tests plan a null_resource, and this machine cannot reach the public registries.
+build_provider_mirror() {
+  local src key mirror
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/e2e/providers/null"
+  key=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -c1-12)
+  mirror="$TOOLS_DIR/provider-mirror-$key"
+  if [ ! -d "$mirror" ]; then
+    log "building the test provider mirror (hashicorp/null stand-in)"
+    rm -rf "$mirror.tmp"
+    (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$TOOLS_DIR/build/terraform-provider-null" .)
+    for host in registry.terraform.io registry.opentofu.org; do
+      mkdir -p "$mirror.tmp/$host/hashicorp/null/3.2.4/linux_amd64"
+      cp "$TOOLS_DIR/build/terraform-provider-null" "$mirror.tmp/$host/hashicorp/null/3.2.4/linux_amd64/terraform-provider-null_v3.2.4"
+    done
+    rm -f "$TOOLS_DIR/build/terraform-provider-null"
+    mv "$mirror.tmp" "$mirror"
+  fi
+  echo "$mirror"
+}
+
 p=$(build_go_tfe_tests "$GO_TFE_VERSION")
 echo "GO_TFE_TEST=${p% *}"
 echo "GO_TFE_SRC=${p##* }"
+echo "PROVIDER_MIRROR=$(build_provider_mirror)"

@@ -28,6 +28,8 @@ export type RunnerConfig = Readonly<{
   graceSeconds: number;
   /** PATH given to the engine. */
   enginePath: string;
+  /** A filesystem provider mirror the engine installs the providers it holds from (air-gapped installs). */
+  providerMirror: string | undefined;
   logLevel: LogLevel;
 }>;
 
@@ -55,6 +57,7 @@ const Env = z.object({
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),
   PATH: z.string().min(1).default("/usr/local/bin:/usr/bin:/bin"),
+  TERRAPOD_RUNNER_PROVIDER_MIRROR: z.string().min(1).optional(),
 });
 
 export function loadRunnerConfig(raw: Record<string, string | undefined>): RunnerConfig {
@@ -88,6 +91,9 @@ export function loadRunnerConfig(raw: Record<string, string | undefined>): Runne
     );
   }
   if (!isAbsolute(e.TERRAPOD_BINARY_DIR)) problems.push("TERRAPOD_BINARY_DIR must be an absolute path");
+  if (e.TERRAPOD_RUNNER_PROVIDER_MIRROR && !isAbsolute(e.TERRAPOD_RUNNER_PROVIDER_MIRROR)) {
+    problems.push("TERRAPOD_RUNNER_PROVIDER_MIRROR must be an absolute path");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     serverUrl,
@@ -97,6 +103,7 @@ export function loadRunnerConfig(raw: Record<string, string | undefined>): Runne
     insecureTls: insecure && serverUrl.protocol === "https:",
     graceSeconds: e.TERRAPOD_RUNNER_GRACE_SECONDS,
     enginePath: e.PATH,
+    providerMirror: e.TERRAPOD_RUNNER_PROVIDER_MIRROR,
     logLevel: e.TERRAPOD_RUNNER_LOG_LEVEL,
   });
 }

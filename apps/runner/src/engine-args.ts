@@ -75,6 +75,8 @@ export type EngineEnvInput = Readonly<{
   tmpDir: string;
   /** The env-category variables. */
   variables: Readonly<Record<string, string>>;
+  /** A CLI configuration file written for this job (provider installation). */
+  cliConfigFile?: string | undefined;
 }>;
 
 /**
@@ -90,6 +92,7 @@ export function engineEnv(input: EngineEnvInput): Record<string, string> {
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
+    ...(input.cliConfigFile ? { TF_CLI_CONFIG_FILE: input.cliConfigFile } : {}),
     ...input.variables,
   };
 }

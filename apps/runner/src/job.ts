@@ -10,6 +10,7 @@ import {
 import type { Logger } from "pino";
 import { runApplyPhase } from "./apply-phase.ts";
 import type { Cancellation } from "./cancellation.ts";
+import { mirrorProviders, providerInstallationConfig } from "./cli-config.ts";
 import type { RunnerConfig } from "./config.ts";
 import { engineBinaryPath, engineEnv, isValidEngineVersion, logPreamble } from "./engine-args.ts";
 import { startHeartbeats } from "./heartbeat.ts";
@@ -32,7 +33,10 @@ import {
 
 export type JobDeps = Readonly<{
   client: RunnerClient;
-  config: Pick<RunnerConfig, "binaryDir" | "workDir" | "graceSeconds" | "enginePath" | "token">;
+  config: Pick<
+    RunnerConfig,
+    "binaryDir" | "workDir" | "graceSeconds" | "enginePath" | "token" | "providerMirror"
+  >;
   log: Logger;
   cancellation: Cancellation;
 }>;
@@ -220,12 +224,30 @@ async function runPhase(
   if (originalState) await writeFile(dirs.stateFile, originalState, { mode: 0o600 });
   if (cancellation.requested) return canceled();
 
+  let cliConfigFile: string | undefined;
+  if (deps.config.providerMirror) {
+    const config = providerInstallationConfig(
+      deps.config.providerMirror,
+      await mirrorProviders(deps.config.providerMirror),
+    );
+    if (config) {
+      cliConfigFile = join(dirs.home, "terrapod.tfrc");
+      await writeFile(cliConfigFile, config, { mode: 0o600 });
+    }
+  }
+
   const run = new PhaseRun({
     spec,
     dirs,
     cwd,
     binary,
-    env: engineEnv({ path: deps.config.enginePath, home: dirs.home, tmpDir: dirs.tmp, variables: envVars }),
+    env: engineEnv({
+      path: deps.config.enginePath,
+      home: dirs.home,
+      tmpDir: dirs.tmp,
+      variables: envVars,
+      cliConfigFile,
+    }),
     client,
     shipper,
     secrets,

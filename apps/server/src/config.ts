@@ -49,6 +49,8 @@ export type ServerConfig = Readonly<{
     /** Directory of engine binaries named `<engine>-<version>` (terraform-1.5.7, tofu-1.12.6). */
     binaryDir: string;
     concurrency: number;
+    /** A filesystem provider mirror the runners install the providers it holds from. */
+    providerMirror: string | undefined;
     heartbeatIntervalSeconds: number;
     staleAfterSeconds: number;
   }>;
@@ -98,6 +100,7 @@ const Env = z.object({
   TERRAPOD_EXECUTOR: z.enum(["local", "none"]).default("local"),
   TERRAPOD_BINARY_DIR: z.string().min(1).optional(),
   TERRAPOD_RUNNER_CONCURRENCY: int(1, 256).default(4),
+  TERRAPOD_PROVIDER_MIRROR_DIR: z.string().min(1).optional(),
   TERRAPOD_RUNNER_HEARTBEAT_SECONDS: int(1, 3600).default(10),
   TERRAPOD_RUNNER_STALE_SECONDS: int(5, 86_400).default(90),
 });
@@ -167,6 +170,7 @@ export function loadServerConfig(raw: Record<string, string | undefined>): Serve
       executor: e.TERRAPOD_EXECUTOR,
       binaryDir: resolve(e.TERRAPOD_BINARY_DIR ?? resolve(dataDir, "binaries")),
       concurrency: e.TERRAPOD_RUNNER_CONCURRENCY,
+      providerMirror: e.TERRAPOD_PROVIDER_MIRROR_DIR ? resolve(e.TERRAPOD_PROVIDER_MIRROR_DIR) : undefined,
       heartbeatIntervalSeconds: e.TERRAPOD_RUNNER_HEARTBEAT_SECONDS,
       staleAfterSeconds: e.TERRAPOD_RUNNER_STALE_SECONDS,
     },

@@ -220,6 +220,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     serverUrl: `${scheme}://127.0.0.1:${server.port}`,
     insecureLoopback: Boolean(config.http.tls),
     binaryDir: config.runs.binaryDir,
+    providerMirror: config.runs.providerMirror,
     workDir: join(config.dataDir, "runner"),
     concurrency: config.runs.concurrency,
     runnerCommand: defaultRunnerCommand(),

@@ -8,6 +8,7 @@ import {
   type TestDbHandle,
   testBackend,
   testBinaryDir,
+  testProviderMirror,
   testRedisUrl,
   testS3,
 } from "@terrapod/testing";
@@ -51,6 +52,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     TERRAPOD_LOG_LEVEL: "silent",
     TERRAPOD_RATE_LIMIT: "100000",
     ...(testBinaryDir() ? { TERRAPOD_BINARY_DIR: testBinaryDir() ?? "" } : {}),
+    ...(testProviderMirror() ? { TERRAPOD_PROVIDER_MIRROR_DIR: testProviderMirror() ?? "" } : {}),
     ...(opts.tls ? { TERRAPOD_TLS_CERT: opts.tls.cert, TERRAPOD_TLS_KEY: opts.tls.key } : {}),
     ...opts.env,
   };

@@ -72,3 +72,8 @@ export function testScratchDir(): string | undefined {
 export function testBinaryDir(): string | undefined {
   return process.env.TERRAPOD_TEST_BINARY_DIR || undefined;
 }
+
+/** A filesystem provider mirror (scripts/build-clients.sh builds one) for tests whose runs need providers. */
+export function testProviderMirror(): string | undefined {
+  return process.env.TERRAPOD_TEST_PROVIDER_MIRROR || undefined;
+}

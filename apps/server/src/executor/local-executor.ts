@@ -18,6 +18,7 @@ export type LocalExecutorDeps = {
   readonly serverUrl: string;
   readonly insecureLoopback: boolean;
   readonly binaryDir: string;
+  readonly providerMirror: string | undefined;
   readonly workDir: string;
   readonly concurrency: number;
   /** argv that starts the runner program. */
@@ -67,6 +68,7 @@ export function createLocalExecutor(deps: LocalExecutorDeps) {
         TERRAPOD_BINARY_DIR: deps.binaryDir,
         TERRAPOD_RUNNER_WORK_DIR: deps.workDir,
         ...(deps.insecureLoopback ? { TERRAPOD_RUNNER_INSECURE_LOOPBACK: "1" } : {}),
+        ...(deps.providerMirror ? { TERRAPOD_RUNNER_PROVIDER_MIRROR: deps.providerMirror } : {}),
       },
       stdin: "ignore",
       stdout: "pipe",
