@@ -11,8 +11,9 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runTestEnv } from "./lib/clients.ts";
 import { conformancePhase } from "./lib/conformance.ts";
-import { e2ePhase } from "./lib/e2e.ts";
+import { e2ePhase, sharedClients } from "./lib/e2e.ts";
 import {
   bunTestPhase,
   checkPhase,
@@ -34,8 +35,12 @@ import {
 } from "./lib/proc.ts";
 import { ensureServiceTools, type ServiceName, type Services, startServices } from "./lib/services.ts";
 
-/** Builds the migrated database template before the tests, so no test pays initdb inside its timeout. */
-async function prepareDbTemplate(ctx: PhaseContext, env: Record<string, string | undefined>): Promise<void> {
+/**
+ * Before the integration tests: the engines and the provider mirror (tests execute real runs), and the
+ * migrated database template, so no test pays initdb inside its timeout.
+ */
+async function prepareIntegration(ctx: PhaseContext, env: Record<string, string | undefined>): Promise<void> {
+  Object.assign(env, runTestEnv(await sharedClients()));
   const started = Date.now();
   const entry = JSON.stringify(join(ctx.root, "packages/testing/src/index.ts"));
   await mustRun([process.execPath, "-e", `await (await import(${entry})).prepareTestDbTemplate();`], {
@@ -61,7 +66,7 @@ const phases: readonly Phase[] = [
     description: "bun test on *.int.test.ts against PGlite, with Redis and S3",
     needs: ["redis", "s3"],
     env: { TERRAPOD_TEST_BACKEND: "pglite" },
-    prepare: prepareDbTemplate,
+    prepare: prepareIntegration,
     files: integrationTestFiles,
   }),
   bunTestPhase({
@@ -69,7 +74,7 @@ const phases: readonly Phase[] = [
     description: "bun test on *.int.test.ts against PostgreSQL, with Redis and S3",
     needs: ["postgres", "redis", "s3"],
     env: { TERRAPOD_TEST_BACKEND: "postgres" },
-    prepare: prepareDbTemplate,
+    prepare: prepareIntegration,
     files: integrationTestFiles,
   }),
   e2ePhase("pglite"),

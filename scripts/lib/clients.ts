@@ -72,3 +72,15 @@ export function goTfeOf(clients: Readonly<Record<string, string>>): GoTfe {
   if (!version) throw new Error(`cannot read go-tfe's version from ${binary}`);
   return { binary, srcDir, version };
 }
+
+/**
+ * What tests that execute runs need: the engine directory (the CLIs' build directory, binaries named
+ * `<engine>-<version>` as the server expects) and the provider mirror.
+ */
+export function runTestEnv(clients: Readonly<Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  const [, anyCli] = cliEntries(clients)[0] ?? [];
+  if (anyCli) env.TERRAPOD_TEST_BINARY_DIR = anyCli.slice(0, anyCli.lastIndexOf("/"));
+  if (clients.PROVIDER_MIRROR) env.TERRAPOD_TEST_PROVIDER_MIRROR = clients.PROVIDER_MIRROR;
+  return env;
+}

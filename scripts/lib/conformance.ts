@@ -15,7 +15,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { createTestCertificates } from "../../e2e/lib/tls.ts";
-import { buildClients, goTfeOf } from "./clients.ts";
+import { buildClients, goTfeOf, runTestEnv } from "./clients.ts";
+import { sharedClients } from "./e2e.ts";
 import {
   type Expectation,
   formatExpectations,
@@ -59,7 +60,8 @@ export type ConformanceOptions = {
   readonly update?: boolean;
   /** With update: demote `pass` tests that failed. */
   readonly acceptFailures?: boolean;
-  readonly goTfe?: GoTfe;
+  /** build-clients.sh output (go-tfe, and the engines and provider mirror the server's runs use). */
+  readonly clients?: Readonly<Record<string, string>>;
   readonly log?: (line: string) => void;
   /** Shown in the report as the command that produced it. */
   readonly command?: string;
@@ -159,7 +161,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const logsDir = options.logsDir ?? defaultLogsDir;
   const concurrency = options.concurrency ?? 4;
 
-  const goTfe = options.goTfe ?? goTfeOf(await buildClients({ goTfeOnly: true, log }));
+  const clients = options.clients ?? (await buildClients({ log }));
+  const goTfe = goTfeOf(clients);
   const allTests = await listGoTfeTests(goTfe);
   const file = await readExpectations(expectationsPath);
   const problems: string[] = [];
@@ -192,6 +195,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       TMPDIR: work,
       TERRAPOD_TEST_BACKEND: options.backend,
       ...options.servicesEnv,
+      // go-tfe's run tests execute real runs: engines and the null provider stand-in
+      ...runTestEnv(clients),
     };
     const started = Date.now();
     server = await startServer(
@@ -368,6 +373,7 @@ export function conformancePhase(backend: "pglite" | "postgres"): Phase {
         reportPath: only || !embedded ? undefined : defaultReportPath,
         logsDir: join(defaultLogsDir, backend),
         command: "scripts/test --only conformance",
+        clients: await sharedClients(),
         ...(only ? { only } : {}),
       });
       const { passed, failed, skipped, note } = summary;

@@ -5,7 +5,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { buildClients, cliEntries } from "./clients.ts";
+import { buildClients, cliEntries, runTestEnv } from "./clients.ts";
 import { bunTestPhase, type Phase } from "./phases.ts";
 import { mustRun, seconds } from "./proc.ts";
 
@@ -51,6 +51,7 @@ export function e2ePhase(backend: "pglite" | "postgres"): Phase {
       // A developer's own TERRAPOD_E2E_<CLI> exports must not add to the matrix of this run.
       for (const key of Object.keys(env)) if (cliVariable.test(key)) delete env[key];
       for (const [key, path] of cliEntries(built)) env[`TERRAPOD_E2E_${key}`] = path;
+      Object.assign(env, runTestEnv(built));
       const started = Date.now();
       const entry = JSON.stringify(join(ctx.root, "packages/testing/src/index.ts"));
       await mustRun([process.execPath, "-e", `await (await import(${entry})).prepareTestDbTemplate();`], {

@@ -129,6 +129,7 @@ export async function runJob(deps: JobDeps): Promise<JobReport> {
   heartbeats.stop();
   stopListening();
   if (dirs && !outcome.keepWorkDir) {
+    await rm(dirs.tmp, { recursive: true, force: true }).catch(() => undefined);
     await rm(dirs.root, { recursive: true, force: true }).catch((err: unknown) =>
       log.warn({ err }, "could not remove the working directory"),
     );

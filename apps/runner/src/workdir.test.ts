@@ -23,8 +23,10 @@ describe("createJobDirs", () => {
   test("creates a private directory with the runner's files outside the configuration", async () => {
     const dirs = await createJobDirs(join(dir, "jobs"), "run-abc/../x", "plan");
     expect((await stat(dirs.root)).mode & 0o777).toBe(0o700);
-    expect(dirs.root).toContain("terrapod-run-abc____x-plan-");
+    expect(dirs.root).toContain("/tp-abc____x-p-");
     for (const p of [dirs.home, dirs.tmp]) expect((await stat(p)).isDirectory()).toBe(true);
+    // room for a provider's unix socket (plugin + 10 digits) under the 107-byte limit
+    expect(`${dirs.tmp}/plugin0123456789`.length).toBeLessThan(107);
     expect(relativePath(dirs.config, dirs.stateFile)).toBe("../state/terraform.tfstate");
     for (const p of [dirs.varFile, dirs.planFile, dirs.planJson])
       expect(p.startsWith(dirs.config)).toBe(false);

@@ -1,5 +1,6 @@
 import { constants as fsConstants } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, realpath, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 
 /**
@@ -23,22 +24,23 @@ export type JobDirs = Readonly<{
   stateJson: string;
 }>;
 
+/**
+ * Paths stay short: providers listen on unix sockets created in the engine's TMPDIR, and a socket path
+ * may not exceed 107 bytes (a deep data dir plus a long run id broke go-plugin's handshake).
+ */
 export async function createJobDirs(parent: string, runId: string, phase: string): Promise<JobDirs> {
   await mkdir(parent, { recursive: true });
-  const safe = `${runId}-${phase}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80);
-  const root = await mkdtemp(join(parent, `terrapod-${safe}-`));
+  const safe = `${runId.slice(-8)}-${phase[0] ?? "x"}`.replace(/[^A-Za-z0-9_-]/g, "_");
+  const root = await mkdtemp(join(parent, `tp-${safe}-`));
   const dir = async (name: string) => {
     const path = join(root, name);
     await mkdir(path, { mode: 0o700 });
     return path;
   };
-  const [home, tmp, state, work, out] = await Promise.all([
-    dir("home"),
-    dir("tmp"),
-    dir("state"),
-    dir("work"),
-    dir("out"),
-  ]);
+  const [home, state, work, out] = await Promise.all([dir("home"), dir("state"), dir("work"), dir("out")]);
+  // The engine's TMPDIR: under the system temp dir unless that path is long too.
+  const base = tmpdir().length <= 40 ? tmpdir() : root;
+  const tmp = await mkdtemp(join(base, "tpt-"));
   return {
     root,
     config: join(root, "config"),
