@@ -20,7 +20,6 @@ import { sharedClients } from "./e2e.ts";
 import {
   type Expectation,
   formatExpectations,
-  type GoTfe,
   judge,
   listGoTfeTests,
   notProbed,

@@ -40,7 +40,7 @@ export async function downloadConfiguration(
   id: string,
 ): Promise<ReadableStream<Uint8Array>> {
   const cv = await findConfigurationVersion(deps.db, id);
-  if (!cv || cv.status !== "uploaded") throw new NotFoundError("configuration version", id);
+  if (cv?.status !== "uploaded") throw new NotFoundError("configuration version", id);
   const viaCapability =
     actor.kind === "capability" && actor.purpose === "configuration-download" && actor.resourceId === id;
   if (!viaCapability) await requireRead(deps, actor, cv.workspaceId);
