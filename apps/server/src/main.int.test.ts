@@ -135,4 +135,93 @@ describe("the server program", () => {
     server.proc.kill("SIGTERM");
     expect(await server.proc.exited).toBe(0);
   }, 60_000);
+
+  test("a server killed in the middle of a state upload keeps the previous state current", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tp-kill-"));
+    cleanup.push(dataDir);
+    const port = await freePort();
+    const token = "kill-test-admin-token-0123456789";
+    const env = {
+      TERRAPOD_PORT: String(port),
+      TERRAPOD_HOST: "127.0.0.1",
+      TERRAPOD_DATA_DIR: dataDir,
+      TERRAPOD_ADMIN_TOKEN: token,
+    };
+    const base = `http://127.0.0.1:${port}/api/v2`;
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${base}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/vnd.api+json" },
+      });
+    const md5 = (b: string | Uint8Array) => new Bun.CryptoHasher("md5").update(b).digest("hex");
+
+    const first = start(env);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
+    const ws = (
+      (await (
+        await api("/organizations/default/workspaces", {
+          method: "POST",
+          body: JSON.stringify({
+            data: { type: "workspaces", attributes: { name: "killed", "execution-mode": "local" } },
+          }),
+        })
+      ).json()) as { data: { id: string } }
+    ).data.id;
+    await api(`/workspaces/${ws}/actions/lock`, { method: "POST" });
+    const v1 = JSON.stringify({ version: 4, serial: 1, lineage: "K", outputs: {}, resources: [] });
+    const sv1 = (await (
+      await api(`/workspaces/${ws}/state-versions`, {
+        method: "POST",
+        body: JSON.stringify({
+          data: { type: "state-versions", attributes: { serial: 1, lineage: "K", md5: md5(v1) } },
+        }),
+      })
+    ).json()) as { data: { attributes: { "hosted-state-upload-url": string } } };
+    expect(
+      (await fetch(sv1.data.attributes["hosted-state-upload-url"], { method: "PUT", body: v1 })).status,
+    ).toBe(200);
+
+    // serial 2: 16 MB streamed slowly; the server dies after the first megabytes
+    const chunk = new TextEncoder().encode(
+      `${JSON.stringify({ mode: "managed", type: "t", name: "r", instances: [{}] })},`.repeat(4000),
+    );
+    const head = new TextEncoder().encode('{"version":4,"serial":2,"lineage":"K","outputs":{},"resources":[');
+    const sv2 = (await (
+      await api(`/workspaces/${ws}/state-versions`, {
+        method: "POST",
+        body: JSON.stringify({
+          data: { type: "state-versions", attributes: { serial: 2, lineage: "K", md5: md5("whatever") } },
+        }),
+      })
+    ).json()) as { data: { attributes: { "hosted-state-upload-url": string } } };
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(head);
+      },
+      async pull(controller) {
+        await Bun.sleep(50);
+        sent += chunk.byteLength;
+        if (sent > 16 * 1024 * 1024) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const upload = fetch(sv2.data.attributes["hosted-state-upload-url"], { method: "PUT", body }).catch(
+      (err: unknown) => err,
+    );
+    while (sent < 2 * 1024 * 1024) await Bun.sleep(20);
+    first.proc.kill("SIGKILL");
+    await first.proc.exited;
+    await upload;
+
+    const second = start(env);
+    await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
+    const cur = (await (await api(`/workspaces/${ws}/current-state-version`)).json()) as {
+      data: { attributes: { serial: number; "hosted-state-download-url": string } };
+    };
+    expect(cur.data.attributes.serial).toBe(1);
+    expect(await (await fetch(cur.data.attributes["hosted-state-download-url"])).text()).toBe(v1);
+    second.proc.kill("SIGTERM");
+    expect(await second.proc.exited).toBe(0);
+  }, 120_000);
 });

@@ -194,7 +194,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   const server = Bun.serve({
     hostname: config.http.host,
     port: config.http.port,
-    maxRequestBodySize: config.http.maxBodyBytes,
+    // Slack above our own limit, so an oversized upload meets the streaming check (a JSON:API 413), not Bun's.
+    maxRequestBodySize: config.http.maxBodyBytes + 1024 * 1024,
     idleTimeout: 120,
     ...(config.http.tls ? { tls: { cert: config.http.tls.cert, key: config.http.tls.key } } : {}),
     fetch: (req, srv) => edge(req, srv.requestIP(req)?.address),

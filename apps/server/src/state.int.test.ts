@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { startTestServer, type TestServer } from "./test-server.ts";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ env: { TERRAPOD_MAX_BODY_BYTES: String(2 * 1024 * 1024) } });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+type Doc<T = Record<string, unknown>> = {
+  data: { id: string; attributes: T; relationships: Record<string, { data: unknown }> };
+};
+
+async function json<T>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+function stateFile(serial: number, lineage: string, outputs: Record<string, unknown> = {}): string {
+  return JSON.stringify({ version: 4, terraform_version: "1.5.7", serial, lineage, outputs, resources: [] });
+}
+const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+
+async function lockedWorkspace(name: string): Promise<string> {
+  const ws = await json<Doc>(
+    await t.api("/api/v2/organizations/default/workspaces", {
+      method: "POST",
+      body: JSON.stringify({ data: { type: "workspaces", attributes: { name, "execution-mode": "local" } } }),
+    }),
+    201,
+  );
+  await json(await t.api(`/api/v2/workspaces/${ws.data.id}/actions/lock`, { method: "POST" }), 200);
+  return ws.data.id;
+}
+
+function create(ws: string, attributes: Record<string, unknown>) {
+  return t.api(`/api/v2/workspaces/${ws}/state-versions`, {
+    method: "POST",
+    body: JSON.stringify({ data: { type: "state-versions", attributes } }),
+  });
+}
+
+/** The CLI's two-step flow: create, then PUT the raw bytes to the upload URL (no Authorization). */
+async function push(ws: string, content: string, attrs: Record<string, unknown> = {}) {
+  const parsed = JSON.parse(content) as { serial: number; lineage: string };
+  const sv = await json<Doc<{ "hosted-state-upload-url": string }>>(
+    await create(ws, { serial: parsed.serial, lineage: parsed.lineage, md5: md5(content), ...attrs }),
+    201,
+  );
+  const put = await fetch(sv.data.attributes["hosted-state-upload-url"], { method: "PUT", body: content });
+  return { sv, put };
+}
+
+async function current(ws: string) {
+  const doc = await json<Doc<{ serial: number; "hosted-state-download-url": string }>>(
+    await t.api(`/api/v2/workspaces/${ws}/current-state-version`),
+    200,
+  );
+  const body = await (await fetch(doc.data.attributes["hosted-state-download-url"])).text();
+  return { id: doc.data.id, serial: doc.data.attributes.serial, body };
+}
+
+describe("state versions", () => {
+  test("two-step upload, current version, download through a capability URL", async () => {
+    const ws = await lockedWorkspace("sv-basic");
+    expect((await t.api(`/api/v2/workspaces/${ws}/current-state-version`)).status).toBe(404);
+    const v1 = stateFile(1, "L", {
+      name: { value: "x", type: "string" },
+      secret: { value: "s3cr3t", type: "string", sensitive: true },
+    });
+    const { put } = await push(ws, v1);
+    expect(put.status).toBe(200);
+    const cur = await current(ws);
+    expect(cur.serial).toBe(1);
+    expect(cur.body).toBe(v1);
+    const outputs = await json<{
+      data: { id: string; attributes: { name: string; value: unknown; sensitive: boolean } }[];
+    }>(await t.api(`/api/v2/workspaces/${ws}/current-state-version-outputs`), 200);
+    const secret = outputs.data.find((o) => o.attributes.name === "secret");
+    expect(secret?.attributes.sensitive).toBe(true);
+    expect(secret?.attributes.value).toBeNull();
+    const one = await json<Doc<{ value: unknown }>>(
+      await t.api(`/api/v2/state-version-outputs/${secret?.id}`),
+      200,
+    );
+    expect(one.data.attributes.value).toBe("s3cr3t");
+  });
+
+  test("creating a state version requires holding the workspace lock", async () => {
+    const ws = await lockedWorkspace("sv-nolock");
+    await t.api(`/api/v2/workspaces/${ws}/actions/unlock`, { method: "POST" });
+    const res = await create(ws, { serial: 1, lineage: "L", md5: md5("x") });
+    expect(res.status).toBe(409);
+  });
+
+  test("an MD5 mismatch, a serial going backwards, a foreign lineage and non-JSON are refused; the current state stays", async () => {
+    const ws = await lockedWorkspace("sv-refusals");
+    await push(ws, stateFile(5, "L"));
+    const before = await current(ws);
+
+    const bad = await json<Doc<{ "hosted-state-upload-url": string }>>(
+      await create(ws, { serial: 6, lineage: "L", md5: md5("something else") }),
+      201,
+    );
+    const mismatch = await fetch(bad.data.attributes["hosted-state-upload-url"], {
+      method: "PUT",
+      body: stateFile(6, "L"),
+    });
+    expect(mismatch.status).toBe(422);
+    expect(await mismatch.text()).toContain("MD5");
+
+    expect((await create(ws, { serial: 4, lineage: "L", md5: md5("x") })).status).toBe(409);
+    expect((await create(ws, { serial: 7, lineage: "OTHER", md5: md5("x") })).status).toBe(409);
+
+    const junk = "this is not a state file";
+    const notJson = await json<Doc<{ "hosted-state-upload-url": string }>>(
+      await create(ws, { serial: 8, lineage: "L", md5: md5(junk) }),
+      201,
+    );
+    expect(
+      (await fetch(notJson.data.attributes["hosted-state-upload-url"], { method: "PUT", body: junk })).status,
+    ).toBe(422);
+
+    expect(await current(ws)).toEqual(before);
+  });
+
+  test("an oversized state is refused with a JSON:API 413 and stores nothing", async () => {
+    const ws = await lockedWorkspace("sv-big");
+    const big = stateFile(1, "L", { o: { value: "x".repeat(2.5 * 1024 * 1024), type: "string" } });
+    const { put } = await push(ws, big);
+    expect(put.status).toBe(413);
+    expect(((await put.json()) as { errors: { status: string }[] }).errors[0]?.status).toBe("413");
+    expect((await t.api(`/api/v2/workspaces/${ws}/current-state-version`)).status).toBe(404);
+  });
+
+  test("two concurrent uploads for one workspace cannot both become current", async () => {
+    const ws = await lockedWorkspace("sv-race");
+    const a = stateFile(2, "L", { who: { value: "a", type: "string" } });
+    const b = stateFile(2, "L", { who: { value: "b", type: "string" } });
+    const svA = await json<Doc<{ "hosted-state-upload-url": string }>>(
+      await create(ws, { serial: 2, lineage: "L", md5: md5(a) }),
+      201,
+    );
+    const svB = await json<Doc<{ "hosted-state-upload-url": string }>>(
+      await create(ws, { serial: 2, lineage: "L", md5: md5(b) }),
+      201,
+    );
+    const [ra, rb] = await Promise.all([
+      fetch(svA.data.attributes["hosted-state-upload-url"], { method: "PUT", body: a }),
+      fetch(svB.data.attributes["hosted-state-upload-url"], { method: "PUT", body: b }),
+    ]);
+    expect([ra.status, rb.status].sort()).toEqual([200, 409]);
+    const cur = await current(ws);
+    expect(cur.body).toBe(ra.status === 200 ? a : b);
+  });
+
+  test("unlocking waits for a pending upload of the lock holder", async () => {
+    const ws = await lockedWorkspace("sv-pending");
+    const content = stateFile(1, "L");
+    const sv = await json<Doc<{ "hosted-state-upload-url": string }>>(
+      await create(ws, { serial: 1, lineage: "L", md5: md5(content) }),
+      201,
+    );
+    const refused = await t.api(`/api/v2/workspaces/${ws}/actions/unlock`, { method: "POST" });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("latest state version is still pending");
+    await fetch(sv.data.attributes["hosted-state-upload-url"], { method: "PUT", body: content });
+    expect((await t.api(`/api/v2/workspaces/${ws}/actions/unlock`, { method: "POST" })).status).toBe(200);
+  });
+
+  test("the legacy one-step upload (base64 `state`) works", async () => {
+    const ws = await lockedWorkspace("sv-legacy");
+    const content = stateFile(3, "L");
+    const res = await create(ws, {
+      serial: 3,
+      lineage: "L",
+      md5: md5(content),
+      state: Buffer.from(content).toString("base64"),
+    });
+    expect(res.status).toBe(201);
+    expect((await current(ws)).body).toBe(content);
+  });
+
+  test("rollback copies an earlier version forward with the next serial, in the record and in the file", async () => {
+    const ws = await lockedWorkspace("sv-rollback");
+    const { sv: first } = await push(ws, stateFile(1, "L", { v: { value: "one", type: "string" } }));
+    await push(ws, stateFile(2, "L", { v: { value: "two", type: "string" } }));
+    const rolled = await json<Doc<{ serial: number }>>(
+      await t.api(`/api/v2/workspaces/${ws}/state-versions`, {
+        method: "PATCH",
+        body: JSON.stringify({
+          data: {
+            type: "state-versions",
+            relationships: {
+              "rolling-back-state-version": { data: { type: "state-versions", id: first.data.id } },
+            },
+          },
+        }),
+      }),
+      200,
+    );
+    expect(rolled.data.attributes.serial).toBe(3);
+    const cur = await current(ws);
+    const file = JSON.parse(cur.body) as { serial: number; outputs: { v: { value: string } } };
+    expect(file.serial).toBe(3);
+    expect(file.outputs.v.value).toBe("one");
+    // the CLI's next write (serial 4) continues cleanly
+    expect((await push(ws, stateFile(4, "L"))).put.status).toBe(200);
+  });
+
+  test("state versions are listed newest first, and a download URL cannot upload", async () => {
+    const ws = await lockedWorkspace("sv-list");
+    await push(ws, stateFile(1, "L"));
+    await push(ws, stateFile(2, "L"));
+    const list = await json<{ data: { attributes: { serial: number } }[] }>(
+      await t.api(
+        "/api/v2/state-versions?filter[organization][name]=default&filter[workspace][name]=sv-list",
+      ),
+      200,
+    );
+    expect(list.data.map((d) => d.attributes.serial)).toEqual([2, 1]);
+    const cur = await json<Doc<{ "hosted-state-download-url": string }>>(
+      await t.api(`/api/v2/workspaces/${ws}/current-state-version`),
+      200,
+    );
+    const wrongPurpose = cur.data.attributes["hosted-state-download-url"].replace(
+      "/state-download/",
+      "/state-upload/",
+    );
+    expect((await fetch(wrongPurpose, { method: "PUT", body: stateFile(3, "L") })).status).toBe(404);
+  });
+});
