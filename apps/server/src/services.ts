@@ -1,6 +1,7 @@
 import {
   type ArchiveInspector,
   type BlobPort,
+  configurationBlobPrefix,
   createAccessPolicy,
   createConfigurationVersionService,
   createOrganizationService,
@@ -13,7 +14,9 @@ import {
   createWorkspaceService,
   type LogPort,
   resolveToken,
+  runBlobPrefixes,
   type SecretSealer,
+  stateBlobPrefix,
 } from "@terrapod/core";
 import type { Database } from "@terrapod/db";
 import { type Clock, type IdGenerator, randomIds, systemClock } from "@terrapod/kernel";
@@ -48,7 +51,12 @@ export function createServices(deps: ServiceDeps) {
     ...base,
     access,
     hasPendingStateUpload: (id) => stateVersions.hasPendingUpload(id),
-    afterDelete: (id) => stateVersions.deleteWorkspaceBlobs(id),
+    // Every blob of a deleted workspace goes with it: states, configurations, run logs and artifacts.
+    afterDelete: async (id) => {
+      for (const prefix of [stateBlobPrefix(id), configurationBlobPrefix(id), ...runBlobPrefixes(id)]) {
+        for await (const key of deps.blobs.list(prefix)) await deps.blobs.delete(key);
+      }
+    },
   });
   const variables = createVariableService({ ...base, access, secrets: deps.secrets });
   const runs = createRunService({

@@ -16,6 +16,10 @@ export type ConfigurationVersion = {
   readonly uploadedAt: Date | null;
 };
 
+export function configurationBlobPrefix(workspaceId: string): string {
+  return `configuration/${workspaceId}/`;
+}
+
 export function configurationBlobKey(workspaceId: string, id: string): string {
   return `configuration/${workspaceId}/${id}.tar.gz`;
 }

@@ -190,7 +190,7 @@ export async function putJobArtifact(
   body: ReadableStream<Uint8Array>,
 ): Promise<void> {
   const { row } = await requireCurrentJob(deps, actor);
-  await deps.blobs.put(artifactBlobKey(row.run.id, name), body, { maxBytes: artifactLimit });
+  await deps.blobs.put(artifactBlobKey(row.run, name), body, { maxBytes: artifactLimit });
 }
 
 export async function getJobArtifact(
@@ -199,7 +199,7 @@ export async function getJobArtifact(
   name: string,
 ): Promise<ReadableStream<Uint8Array>> {
   const { row } = await requireCurrentJob(deps, actor);
-  const stream = await deps.blobs.get(artifactBlobKey(row.run.id, name));
+  const stream = await deps.blobs.get(artifactBlobKey(row.run, name));
   if (!stream) throw new NotFoundError("artifact", name);
   return stream;
 }
@@ -223,7 +223,7 @@ export async function finishJobPhase(deps: RunDeps, actor: Actor, result: PhaseR
   const phase = job.actor.phase;
   if (!job.current) {
     // The run moved on (force-canceled, reaped): nothing to change, but keep the log.
-    await persistPhaseLog(deps, row.run.id, phase, phase === "plan" ? row.run.planId : row.run.applyId);
+    await persistPhaseLog(deps, row.run, phase, phase === "plan" ? row.run.planId : row.run.applyId);
     return;
   }
   let ended = false;
@@ -271,7 +271,7 @@ export async function finishJobPhase(deps: RunDeps, actor: Actor, result: PhaseR
       ended = true;
     }
   });
-  await persistPhaseLog(deps, row.run.id, phase, phase === "plan" ? row.run.planId : row.run.applyId);
+  await persistPhaseLog(deps, row.run, phase, phase === "plan" ? row.run.planId : row.run.applyId);
   if (ended) await afterRunEnded(deps, row.run.workspaceId, row.run.id);
   else deps.signals.runQueued();
 }
@@ -279,7 +279,7 @@ export async function finishJobPhase(deps: RunDeps, actor: Actor, result: PhaseR
 /** Copies a finished phase's live log into storage and lets the live stream expire. */
 export async function persistPhaseLog(
   deps: RunDeps,
-  runId: string,
+  run: { id: string; workspaceId: string },
   phase: "plan" | "apply",
   phaseId: string,
 ) {
@@ -303,7 +303,7 @@ export async function persistPhaseLog(
       controller.enqueue(part);
     },
   });
-  await deps.blobs.put(logBlobKey(runId, phase), body, { contentType: "text/plain" });
+  await deps.blobs.put(logBlobKey(run, phase), body, { contentType: "text/plain" });
   await deps.logs.expire(stream, 3600);
 }
 
@@ -355,7 +355,7 @@ export async function reapStaleRuns(
       reaped += 1;
     });
     const phaseId = candidate.status === "planning" ? candidate.planId : candidate.applyId;
-    await persistPhaseLog(deps, candidate.id, candidate.status === "planning" ? "plan" : "apply", phaseId);
+    await persistPhaseLog(deps, candidate, candidate.status === "planning" ? "plan" : "apply", phaseId);
     if (ended) await afterRunEnded(deps, candidate.workspaceId, candidate.id);
     else deps.signals.runQueued();
   }
@@ -387,7 +387,7 @@ export async function readPhaseLog(
   const started = complete || !["pending", "queued"].includes(phase.status);
   if (!started) return { data: new Uint8Array(), total: 0, started, complete };
   if (complete) {
-    const key = logBlobKey(run.id, isPlan ? "plan" : "apply");
+    const key = logBlobKey(run, isPlan ? "plan" : "apply");
     const meta = await deps.blobs.head(key);
     if (meta) {
       const data =

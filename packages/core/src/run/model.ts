@@ -84,10 +84,19 @@ export function logStreamName(phaseId: string): string {
   return `run-log:${phaseId}`;
 }
 
-export function logBlobKey(runId: string, phase: "plan" | "apply"): string {
-  return `logs/${runId}/${phase}.log`;
+type RunRef = { readonly id: string; readonly workspaceId: string };
+
+/** A finished phase's log. Run blobs are grouped by workspace so deleting one removes them all. */
+export function logBlobKey(run: RunRef, phase: "plan" | "apply"): string {
+  return `logs/${run.workspaceId}/${run.id}/${phase}.log`;
 }
 
-export function artifactBlobKey(runId: string, name: string): string {
-  return `runs/${runId}/${name}`;
+/** Plan files, lock files, plan JSON, provider schemas. */
+export function artifactBlobKey(run: RunRef, name: string): string {
+  return `runs/${run.workspaceId}/${run.id}/${name}`;
+}
+
+/** Every prefix holding a workspace's run blobs. */
+export function runBlobPrefixes(workspaceId: string): string[] {
+  return [`logs/${workspaceId}/`, `runs/${workspaceId}/`];
 }

@@ -164,7 +164,7 @@ export async function readPlanArtifact(
     id: row.run.workspaceId as Run["workspaceId"],
     organization: row.orgName as OrganizationName,
   });
-  const stream = await deps.blobs.get(artifactBlobKey(row.run.id, name));
+  const stream = await deps.blobs.get(artifactBlobKey(row.run, name));
   if (!stream) throw new NotFoundError(name === "plan-json" ? "JSON plan" : "provider schemas", planId);
   return stream;
 }

@@ -37,6 +37,11 @@ export type StateVersionOutput = {
 /** Pending uploads older than this no longer block unlocking and can never be finalized. */
 export const pendingUploadTtlMs = 15 * 60_000;
 
+/** Where all of a workspace's states live. */
+export function stateBlobPrefix(workspaceId: string): string {
+  return `state/${workspaceId}/`;
+}
+
 export function stateBlobKey(workspaceId: string, id: string): string {
   return `state/${workspaceId}/${id}.tfstate`;
 }

@@ -2,7 +2,6 @@ import type { Actor, OrganizationName, PageRequest, WorkspaceId } from "@terrapo
 import { type CreateStateVersionInput, createStateVersion } from "./create-state-version.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { downloadStateContent } from "./download-state.ts";
-import { stateBlobKey } from "./model.ts";
 import { hasRecentPendingStateVersion } from "./queries.ts";
 import {
   getStateVersionOutput,
@@ -42,11 +41,6 @@ export function createStateVersionService(deps: StateVersionDeps) {
     /** For the workspace domain: is a state upload still in flight? */
     hasPendingUpload: (workspaceId: string) =>
       hasRecentPendingStateVersion(deps.db, workspaceId, deps.clock.now()),
-    /** For the workspace domain: removes every stored state of a deleted workspace. */
-    deleteWorkspaceBlobs: async (workspaceId: string) => {
-      const prefix = stateBlobKey(workspaceId, "").replace(/\.tfstate$/, "");
-      for await (const key of deps.blobs.list(prefix)) await deps.blobs.delete(key);
-    },
   };
 }
 
