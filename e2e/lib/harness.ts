@@ -70,6 +70,8 @@ export type ScenarioOptions = {
   readonly timeoutMs?: number;
   /** Only for CLIs this returns true for (e.g. features a CLI lacks); the others get no test. */
   readonly only?: (cli: CliBinary) => boolean;
+  /** Extra environment for the test's Terrapod (e.g. a shorter runner heartbeat). */
+  readonly serverEnv?: Readonly<Record<string, string>>;
 };
 
 const defaultRoot = "main";
@@ -97,7 +99,7 @@ export function scenario(
   for (const cli of config.clis) {
     if (options.only && !options.only(cli)) continue;
     const title = `[${cli.label}] ${name}`;
-    test(title, () => runScenario(title, cli, body), options.timeoutMs ?? 180_000);
+    test(title, () => runScenario(title, cli, body, options.serverEnv), options.timeoutMs ?? 180_000);
   }
 }
 
@@ -105,6 +107,7 @@ async function runScenario(
   title: string,
   cli: CliBinary,
   body: (ctx: ScenarioContext) => Promise<void>,
+  serverEnv: Readonly<Record<string, string>> = {},
 ): Promise<void> {
   const config = e2eConfig();
   const dir = config.keepDir
@@ -122,7 +125,10 @@ async function runScenario(
   try {
     const certs = await createTestCertificates(join(dir, "certs"), config.openssl);
     const caPem = await readFile(certs.caCert, "utf8");
-    server = await startTestServer({ tls: { cert: certs.serverCert, key: certs.serverKey } });
+    server = await startTestServer({
+      tls: { cert: certs.serverCert, key: certs.serverKey },
+      env: { ...serverEnv },
+    });
     const url = server.url;
     const hostname = new URL(url).host;
     const token = server.adminToken;

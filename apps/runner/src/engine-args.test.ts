@@ -34,6 +34,11 @@ describe("planArgs", () => {
       op({ targetAddrs: ["aws_instance.a", 'module.m["k"].x'], replaceAddrs: ["aws_instance.b"] }),
       ["-target=aws_instance.a", '-target=module.m["k"].x', "-replace=aws_instance.b"],
     ],
+    [
+      "action invocations",
+      op({ invokeActionAddrs: ["action.aws_lambda_invoke.x"] }),
+      ["-invoke=action.aws_lambda_invoke.x"],
+    ],
   ])("%s", (_label, operation, extra) => {
     expect(planArgs(operation, files)).toEqual([
       "plan",

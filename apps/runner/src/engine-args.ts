@@ -38,6 +38,8 @@ export function planArgs(operation: JobSpec["operation"], files: PlanFiles): str
   if (!operation.refresh) args.push("-refresh=false");
   for (const target of operation.targetAddrs) args.push(`-target=${target}`);
   for (const replace of operation.replaceAddrs) args.push(`-replace=${replace}`);
+  // Engines without action support refuse the flag, and the plan errors with their message.
+  for (const action of operation.invokeActionAddrs ?? []) args.push(`-invoke=${action}`);
   args.push(`-var-file=${files.varFile}`);
   return args;
 }

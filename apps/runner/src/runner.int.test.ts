@@ -555,7 +555,7 @@ describe("runner (tofu)", () => {
       expect(log).toContain("(local-exec): MY_ENV=hello-env");
       expect(log).toContain("(local-exec): SECRET_ENV=***");
       expect(log).toContain("(local-exec): TF_IN_AUTOMATION=1");
-      expect(log).toMatch(/\(local-exec\): HOME=\/.*terrapod-run-.*\/home/);
+      expect(log).toMatch(/\(local-exec\): HOME=\/.*\/tp-[^/]+\/home/);
       expect(log).not.toContain(runnerOnlyMarker);
       expect(log).not.toContain("TERRAPOD_RUNNER");
       expect(log).not.toContain("very-secret-env-value");

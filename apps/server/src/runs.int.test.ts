@@ -20,7 +20,10 @@ type Doc<T = Record<string, unknown>> = {
 beforeAll(async () => {
   binDir = await mkdtemp(join(tmpdir(), "tp-bin-"));
   await writeFile(join(binDir, "terraform-1.5.7"), "");
-  t = await startTestServer({ env: { TERRAPOD_EXECUTOR: "none", TERRAPOD_BINARY_DIR: binDir } });
+  // A 1 s heartbeat makes force-cancel open 2 s after a cancel (two heartbeat intervals).
+  t = await startTestServer({
+    env: { TERRAPOD_EXECUTOR: "none", TERRAPOD_BINARY_DIR: binDir, TERRAPOD_RUNNER_HEARTBEAT_SECONDS: "1" },
+  });
 });
 afterAll(async () => {
   await t?.stop();
@@ -142,7 +145,7 @@ describe("configuration versions", () => {
     expect(put.status).toBe(422);
   });
 
-  test("an upload URL cannot be reused, and a forged one is 404", async () => {
+  test("an upload URL replaces the archive until a run uses the version; a forged one is 404", async () => {
     const ws = await workspace("cv-reuse");
     const cv = await json<Doc<{ "upload-url": string }>>(
       await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
@@ -154,10 +157,16 @@ describe("configuration versions", () => {
       201,
     );
     const url = cv.data.attributes["upload-url"];
-    const archive = await tarball({ "main.tf": "" });
-    expect((await fetch(url, { method: "PUT", body: archive })).status).toBe(200);
-    expect((await fetch(url, { method: "PUT", body: archive })).status).toBe(409);
-    expect((await fetch(`${url.slice(0, -4)}AAAA`, { method: "PUT", body: archive })).status).toBe(404);
+    const first = await tarball({ "main.tf": "" });
+    const second = await tarball({ "main.tf": 'output "v" { value = 2 }\n', "extra.tf": "" });
+    expect((await fetch(url, { method: "PUT", body: first })).status).toBe(200);
+    expect((await fetch(url, { method: "PUT", body: second })).status).toBe(200);
+    const download = await t.api(`/api/v2/configuration-versions/${cv.data.id}/download`);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(Buffer.from(await second.arrayBuffer()));
+    const run = await createRun(ws, cv.data.id);
+    expect((await fetch(url, { method: "PUT", body: first })).status).toBe(409);
+    expect((await fetch(`${url.slice(0, -4)}AAAA`, { method: "PUT", body: first })).status).toBe(404);
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
   });
 
   test("auto-queue-runs (the default) queues a run when the archive lands", async () => {
@@ -174,6 +183,90 @@ describe("configuration versions", () => {
     expect(runs.data).toHaveLength(1);
     expect(runs.data[0]?.attributes.status).toBe("plan_queued");
     await t.api(`/api/v2/runs/${runs.data[0]?.id}/actions/cancel`, { method: "POST" });
+  });
+});
+
+describe("configuration version lifecycle", () => {
+  type CvDoc = Doc<{ status: string; "upload-url": string | null }>;
+  const read = async (id: string) => json<CvDoc>(await t.api(`/api/v2/configuration-versions/${id}`), 200);
+  const currentOf = async (ws: string) => {
+    const doc = await json<Doc>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+    return doc.data.relationships["current-configuration-version"]?.data?.id ?? null;
+  };
+  const act = (id: string, action: string) =>
+    t.api(`/api/v2/configuration-versions/${id}/actions/${action}`, { method: "POST" });
+  async function create(ws: string, attributes: Record<string, unknown> = {}) {
+    return json<CvDoc>(
+      await t.api(`/api/v2/workspaces/${ws}/configuration-versions`, {
+        method: "POST",
+        body: JSON.stringify({
+          data: { type: "configuration-versions", attributes: { "auto-queue-runs": false, ...attributes } },
+        }),
+      }),
+      201,
+    );
+  }
+
+  test("only the create response carries the upload URL; speculative and provisional versions are not current", async () => {
+    const ws = await workspace("cv-current");
+    expect(await currentOf(ws)).toBeNull();
+    const first = await create(ws);
+    expect(first.data.attributes["upload-url"]).toStartWith("http");
+    expect((await read(first.data.id)).data.attributes["upload-url"]).toBeNull();
+    expect(await currentOf(ws)).toBe(first.data.id);
+    await create(ws, { provisional: true });
+    await create(ws, { speculative: true });
+    expect(await currentOf(ws)).toBe(first.data.id);
+  });
+
+  test("archiving: never the current version nor one an unfinished run uses; then no download and no runs", async () => {
+    const ws = await workspace("cv-archive");
+    const { id: old } = await configurationVersion(ws);
+    const current = await act(old, "archive");
+    expect(current.status).toBe(409);
+    const errors = ((await current.json()) as { errors: { title: string; detail: string }[] }).errors;
+    expect(errors[0]?.title).toBe("transition not allowed");
+    expect(errors[0]?.detail).toContain("because it is current");
+
+    const run = await createRun(ws, old);
+    await configurationVersion(ws);
+    expect((await act(old, "archive")).status).toBe(409); // the run has not finished
+    await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+    expect((await act(old, "archive")).status).toBe(202);
+    expect((await read(old)).data.attributes.status).toBe("archived");
+    expect((await t.api(`/api/v2/configuration-versions/${old}/download`)).status).toBe(404);
+    const refused = await t.api("/api/v2/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "runs",
+          relationships: {
+            workspace: { data: { type: "workspaces", id: ws } },
+            "configuration-version": { data: { type: "configuration-versions", id: old } },
+          },
+        },
+      }),
+    });
+    expect(refused.status).toBe(422);
+    expect((await act("cv-nonexistent", "archive")).status).toBe(404);
+  });
+
+  test("backing data: soft delete hides, restore brings back, permanent delete is final", async () => {
+    const ws = await workspace("cv-backing");
+    const { id: old } = await configurationVersion(ws);
+    const { id: latest } = await configurationVersion(ws);
+    expect((await act(latest, "soft_delete_backing_data")).status).toBe(409); // current
+    expect((await act(old, "permanently_delete_backing_data")).status).toBe(409); // soft delete first
+    expect((await act(old, "soft_delete_backing_data")).status).toBe(204);
+    expect((await t.api(`/api/v2/configuration-versions/${old}/download`)).status).toBe(404);
+    expect((await act(old, "restore_backing_data")).status).toBe(204);
+    expect((await t.api(`/api/v2/configuration-versions/${old}/download`)).status).toBe(200);
+    expect((await act(old, "soft_delete_backing_data")).status).toBe(204);
+    expect((await act(old, "permanently_delete_backing_data")).status).toBe(204);
+    const restore = await act(old, "restore_backing_data");
+    expect(restore.status).toBe(409);
+    expect(await restore.text()).toContain("transition not allowed");
+    expect((await t.api(`/api/v2/configuration-versions/${old}/download`)).status).toBe(404);
   });
 });
 
@@ -405,11 +498,17 @@ describe("a run through the runner protocol", () => {
       await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })
     ).json()) as { cancel: boolean };
     expect(beat.cancel).toBe(true);
-    const doc = await json<Doc<{ actions: Record<string, boolean> }>>(
-      await t.api(`/api/v2/runs/${run.data.id}`),
-      200,
-    );
-    expect(doc.data.attributes.actions["is-force-cancelable"]).toBe(true);
+    const doc = await json<
+      Doc<{
+        actions: Record<string, boolean>;
+        permissions: Record<string, boolean>;
+        "force-cancel-available-at": string;
+      }>
+    >(await t.api(`/api/v2/runs/${run.data.id}`), 200);
+    // Force-cancel opens after a cool-off; the admin may use it then.
+    expect(doc.data.attributes.actions["is-force-cancelable"]).toBe(false);
+    expect(doc.data.attributes.permissions["can-force-cancel"]).toBe(true);
+    expect(Date.parse(doc.data.attributes["force-cancel-available-at"])).toBeGreaterThan(Date.now());
     await runner("/api/runner/v1/result", {
       method: "POST",
       body: JSON.stringify({ version: 1, status: "canceled" }),
@@ -426,6 +525,23 @@ describe("a run through the runner protocol", () => {
       409,
     );
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+    // Not during the cool-off that gives the runner time to stop gracefully…
+    expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(
+      409,
+    );
+    const canceling = await json<Doc<{ "force-cancel-available-at": string }>>(
+      await t.api(`/api/v2/runs/${run.data.id}`),
+      200,
+    );
+    await Bun.sleep(
+      Math.max(0, Date.parse(canceling.data.attributes["force-cancel-available-at"]) - Date.now()) + 50,
+    );
+    const open = await json<Doc<{ actions: Record<string, boolean> }>>(
+      await t.api(`/api/v2/runs/${run.data.id}`),
+      200,
+    );
+    expect(open.data.attributes.actions["is-force-cancelable"]).toBe(true);
+    // …then at once.
     expect((await t.api(`/api/v2/runs/${run.data.id}/actions/force-cancel`, { method: "POST" })).status).toBe(
       202,
     );
@@ -468,6 +584,29 @@ describe("a run through the runner protocol", () => {
     );
     expect(sv.data.attributes.serial).toBe(1);
   });
+
+  test("a run that ends releases the workspace in the same step, before its log is stored", async () => {
+    const ws = await workspace("release-with-end");
+    const { id: cv } = await configurationVersion(ws);
+    const run = await createRun(ws, cv);
+    const { runner } = await claim();
+    const lockedNow = async () =>
+      (await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200)).data.attributes
+        .locked;
+    expect(await lockedNow()).toBe(true);
+    // The phase's log cannot be stored (a file stands where its directory would go): storing it after
+    // the run ended fails, and must not leave the ended run holding the workspace.
+    const logDir = join(t.dataDir, "blobs", "logs", ws);
+    await mkdir(logDir, { recursive: true });
+    await writeFile(join(logDir, run.data.id), "in the way");
+    const finish = await runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "errored", errorMessage: "boom" }),
+    });
+    expect(finish.ok).toBe(false);
+    expect(await runStatus(run.data.id)).toBe("errored");
+    expect(await lockedNow()).toBe(false);
+  });
 });
 
 describe("organization queue and capacity", () => {
@@ -487,5 +626,213 @@ describe("organization queue and capacity", () => {
     expect(capacity.data.type).toBe("organization-capacity");
     expect(capacity.data.attributes.pending).toBeGreaterThanOrEqual(1);
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
+  });
+});
+
+describe("the run document and run lists", () => {
+  type RunAttrs = {
+    status: string;
+    source: string;
+    "plan-only": boolean;
+    "terraform-version": string;
+    "error-message": string | null;
+    "policy-paths": string[];
+    "invoke-action-addrs": string[];
+    "status-timestamps": Record<string, string>;
+    "force-cancel-available-at": string | null;
+    permissions: Record<string, boolean>;
+    actions: Record<string, boolean>;
+  };
+  type RunDoc = {
+    data: {
+      id: string;
+      attributes: RunAttrs;
+      relationships: Record<string, { data: { id: string; type: string } | { id: string }[] | null }>;
+    };
+    included?: { id: string; type: string; attributes: Record<string, unknown> }[];
+  };
+  const cancel = (id: string) => t.api(`/api/v2/runs/${id}/actions/cancel`, { method: "POST" });
+
+  test("creation records who, when it could queue, the run events, policy paths and action invocations", async () => {
+    const ws = await workspace("doc-create");
+    const { id: cv } = await configurationVersion(ws);
+    const created = (await createRun(ws, cv, {
+      "policy-paths": ["./policies"],
+      "invoke-action-addrs": ["action.local_command.hello"],
+    })) as unknown as RunDoc;
+    const a = created.data.attributes;
+    expect(a["status-timestamps"]["plan-queueable-at"]).toBeString();
+    expect(a["policy-paths"]).toEqual(["./policies"]);
+    expect(a["invoke-action-addrs"]).toEqual(["action.local_command.hello"]);
+    // Who may act is permissions; whether the run allows it now is actions.
+    expect(a.permissions["can-force-cancel"]).toBe(true);
+    expect(a.actions["is-force-cancelable"]).toBe(false);
+    const events = created.data.relationships["run-events"]?.data as { id: string }[];
+    expect(events.length).toBeGreaterThan(0);
+
+    const read = await json<RunDoc>(await t.api(`/api/v2/runs/${created.data.id}?include=created_by`), 200);
+    const createdBy = read.data.relationships["created-by"]?.data as { id: string; type: string };
+    expect(createdBy.type).toBe("users");
+    const user = read.included?.find((r) => r.type === "users" && r.id === createdBy.id);
+    expect(user?.attributes.username).toBe("admin");
+    expect(read.data.relationships["confirmed-by"]?.data).toBeNull();
+
+    const event = await json<{ data: { id: string; type: string; attributes: { action: string } } }>(
+      await t.api(`/api/v2/run-events/${events[0]?.id}`),
+      200,
+    );
+    expect(event.data.type).toBe("run-events");
+    expect(event.data.attributes.action).toBe("plan_queued");
+    expect((await t.api("/api/v2/run-events/re-nonexistent")).status).toBe(404);
+
+    // The runner is told which actions to invoke.
+    const { runner } = await claim();
+    const spec = (await (await runner("/api/runner/v1/job")).json()) as {
+      operation: { invokeActionAddrs?: string[] };
+    };
+    expect(spec.operation.invokeActionAddrs).toEqual(["action.local_command.hello"]);
+    await cancel(created.data.id);
+    await runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "canceled" }),
+    });
+  });
+
+  test("terraform-version is for plan-only runs; a version this server lacks errors the run with the reason", async () => {
+    const ws = await workspace("doc-version");
+    const { id: cv } = await configurationVersion(ws);
+    const refused = await t.api("/api/v2/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "runs",
+          attributes: { "terraform-version": "1.5.7" },
+          relationships: {
+            workspace: { data: { type: "workspaces", id: ws } },
+            "configuration-version": { data: { type: "configuration-versions", id: cv } },
+          },
+        },
+      }),
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("plan-only");
+
+    const missing = (await createRun(ws, cv, {
+      "plan-only": true,
+      "terraform-version": "1.0.0",
+    })) as unknown as RunDoc;
+    expect(missing.data.attributes["plan-only"]).toBe(true);
+    expect(missing.data.attributes["terraform-version"]).toBe("1.0.0");
+    expect(missing.data.attributes.status).toBe("errored");
+    expect(missing.data.attributes["error-message"]).toContain("1.0.0");
+
+    const bogus = await t.api("/api/v2/runs", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "runs",
+          attributes: { "plan-only": true, "terraform-version": "not-a-version" },
+          relationships: { workspace: { data: { type: "workspaces", id: ws } } },
+        },
+      }),
+    });
+    expect(bogus.status).toBe(422);
+
+    const available = (await createRun(ws, cv, {
+      "plan-only": true,
+      "terraform-version": "1.5.7",
+    })) as unknown as RunDoc;
+    expect(available.data.attributes.status).toBe("plan_queued");
+    await cancel(available.data.id);
+  });
+
+  test("a canceled run reports when force-cancel would open", async () => {
+    const ws = await workspace("doc-cancel");
+    const { id: cv } = await configurationVersion(ws);
+    const first = await createRun(ws, cv);
+    const second = await createRun(ws, cv);
+    expect((await cancel(second.data.id)).status).toBe(202);
+    const doc = await json<RunDoc>(await t.api(`/api/v2/runs/${second.data.id}`), 200);
+    expect(doc.data.attributes.status).toBe("canceled");
+    expect(Date.parse(doc.data.attributes["force-cancel-available-at"] ?? "")).toBeGreaterThan(Date.now());
+    expect(doc.data.attributes.actions["is-force-cancelable"]).toBe(false);
+    await cancel(first.data.id);
+  });
+
+  test("workspace and organization lists filter by status, source, operation and search, and include", async () => {
+    const ws = await workspace("doc-list");
+    const other = await workspace("doc-list-other");
+    const { id: cv } = await configurationVersion(ws);
+    const { id: otherCv } = await configurationVersion(other);
+    const saved = await createRun(ws, cv, { "save-plan": true, message: "Saved for later" });
+    const plain = await createRun(ws, cv, { message: "plain" });
+    const elsewhere = await createRun(other, otherCv);
+    const ids = async (path: string) =>
+      (await json<{ data: { id: string }[] }>(await t.api(path), 200)).data.map((r) => r.id);
+
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?filter[operation]=save_plan`)).toEqual([saved.data.id]);
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?filter[source]=tfe-api`)).toEqual([
+      plain.data.id,
+      saved.data.id,
+    ]);
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?filter[source]=tfe-ui`)).toEqual([]);
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?search[basic]=saved%20FOR`)).toEqual([saved.data.id]);
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?search[basic]=${plain.data.id}`)).toEqual([
+      plain.data.id,
+    ]);
+    // Runs here never come from VCS: a search by VCS user or commit matches nothing.
+    expect(await ids(`/api/v2/workspaces/${ws}/runs?search[user]=someone`)).toEqual([]);
+    expect((await t.api(`/api/v2/workspaces/${ws}/runs?filter[operation]=bogus`)).status).toBe(422);
+
+    const listed = await json<RunDoc & { data: RunDoc["data"][] }>(
+      await t.api(`/api/v2/workspaces/${ws}/runs?include=workspace`),
+      200,
+    );
+    expect(listed.included?.find((r) => r.type === "workspaces")?.attributes.name).toBe("doc-list");
+
+    const org = "/api/v2/organizations/default/runs";
+    expect(await ids(`${org}?filter[workspace_names]=doc-list`)).toEqual([plain.data.id, saved.data.id]);
+    expect(await ids(`${org}?filter[workspace_names]=doc-list,doc-list-other`)).toEqual([
+      elsewhere.data.id,
+      plain.data.id,
+      saved.data.id,
+    ]);
+    expect(await ids(`${org}?filter[workspace_names]=doc-list&filter[agent_pool_names]=pool`)).toEqual([]);
+    expect((await t.api(`${org}?filter[status_group]=final`)).status).toBe(422);
+    const page = await json<{ data: unknown[]; meta: { pagination: { "current-page": number } } }>(
+      await t.api(`${org}?page[number]=999`),
+      200,
+    );
+    expect(page.data).toEqual([]);
+    expect(page.meta.pagination["current-page"]).toBe(999);
+
+    for (const id of [saved.data.id, plain.data.id, elsewhere.data.id]) await cancel(id);
+  });
+
+  test("workspaces sort by their current run's creation and filter by its status", async () => {
+    const [a, b] = [await workspace("sortcr-a"), await workspace("sortcr-b")];
+    await workspace("sortcr-c");
+    const runB = await createRun(b, (await configurationVersion(b)).id);
+    const runA = await createRun(a, (await configurationVersion(a)).id);
+    const names = async (query: string) =>
+      (
+        await json<{ data: { attributes: { name: string } }[] }>(
+          await t.api(`/api/v2/organizations/default/workspaces?search[name]=sortcr&${query}`),
+          200,
+        )
+      ).data.map((w) => w.attributes.name);
+    expect(await names("sort=current-run.created-at")).toEqual(["sortcr-b", "sortcr-a", "sortcr-c"]);
+    expect(await names("sort=-current-run.created-at")).toEqual(["sortcr-a", "sortcr-b", "sortcr-c"]);
+    expect(await names("sort=-name")).toEqual(["sortcr-c", "sortcr-b", "sortcr-a"]);
+    expect((await t.api("/api/v2/organizations/default/workspaces?sort=size")).status).toBe(422);
+    await cancel(runA.data.id);
+    expect(await names("filter[current-run][status]=canceled")).toEqual(["sortcr-a"]);
+    expect(await names("filter[current-run][status]=plan_queued,applied")).toEqual(["sortcr-b"]);
+    const withRun = await json<{ included?: { id: string; type: string }[] }>(
+      await t.api("/api/v2/organizations/default/workspaces?search[name]=sortcr-b&include=current_run"),
+      200,
+    );
+    expect(withRun.included?.map((r) => [r.type, r.id])).toEqual([["runs", runB.data.id]]);
+    await cancel(runB.data.id);
   });
 });

@@ -105,6 +105,37 @@ describe("organizations", () => {
     expect(doc.errors[0]?.detail).toContain("dup");
   });
 
+  test("user tokens are always enabled: true is accepted, false is refused", async () => {
+    const org = (await (await t.api("/api/v2/organizations/default")).json()) as {
+      data: { attributes: Record<string, unknown> };
+    };
+    expect(org.data.attributes["user-tokens-enabled"]).toBe(true);
+    const patch = (value: boolean) =>
+      t.api("/api/v2/organizations/default", {
+        method: "PATCH",
+        body: JSON.stringify({
+          data: { type: "organizations", attributes: { "user-tokens-enabled": value } },
+        }),
+      });
+    expect((await patch(true)).status).toBe(200);
+    const refused = await patch(false);
+    expect(refused.status).toBe(422);
+    const doc = (await refused.json()) as { errors: { detail: string; source?: { pointer: string } }[] };
+    expect(doc.errors[0]?.detail).toContain("cannot be disabled");
+    expect(doc.errors[0]?.source?.pointer).toBe("/data/attributes/user-tokens-enabled");
+    const created = await t.api("/api/v2/organizations", {
+      method: "POST",
+      body: JSON.stringify({
+        data: {
+          type: "organizations",
+          attributes: { name: "tokens-on", email: "a@b.test", "user-tokens-enabled": true },
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect((await t.api("/api/v2/organizations/tokens-on", { method: "DELETE" })).status).toBe(204);
+  });
+
   test("entitlements report only what exists", async () => {
     const doc = (await (await t.api("/api/v2/organizations/default/entitlement-set")).json()) as {
       data: { type: string; attributes: Record<string, unknown> };

@@ -162,6 +162,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
         variableSets: services.variableSets,
         configurationVersions: services.configurationVersions,
         runs: services.runs,
+        users: services.users,
         limits: { jsonBodyBytes: config.http.maxJsonBytes },
         transfer: pacedTransfer(),
       }),

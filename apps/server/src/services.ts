@@ -9,6 +9,7 @@ import {
   createRunService,
   createStateVersionService,
   createTagService,
+  createUserService,
   createVariableService,
   createVariableSetService,
   createWorkspaceService,
@@ -107,6 +108,7 @@ export function createServices(deps: ServiceDeps) {
     variableSets: createVariableSetService({ ...base, access, secrets: deps.secrets }),
     configurationVersions,
     runs,
+    users: createUserService(base),
     resolveToken: (secret: string) => resolveToken(base, secret),
   };
 }

@@ -158,6 +158,32 @@ describe("state versions", () => {
     expect(cur.body).toBe(ra.status === 200 ? a : b);
   });
 
+  test("the current state can be uploaded again (same serial, same MD5); other content at that serial cannot", async () => {
+    const ws = await lockedWorkspace("sv-reupload");
+    const content = stateFile(3, "L", { v: { value: "one", type: "string" } });
+    const { sv: first } = await push(ws, content);
+    const again = await push(ws, content);
+    expect(again.put.status).toBe(200);
+    const cur = await current(ws);
+    expect(cur.id).toBe(again.sv.data.id);
+    expect(cur.id).not.toBe(first.data.id);
+    expect(cur.body).toBe(content);
+    // The inline (legacy) path follows the same rule.
+    const inline = await create(ws, {
+      serial: 3,
+      lineage: "L",
+      md5: md5(content),
+      state: Buffer.from(content).toString("base64"),
+    });
+    expect(inline.status).toBe(201);
+
+    const other = stateFile(3, "L", { v: { value: "two", type: "string" } });
+    expect((await create(ws, { serial: 3, lineage: "L", md5: md5(other) })).status).toBe(409);
+    expect((await create(ws, { serial: 3, lineage: "OTHER", md5: md5(content) })).status).toBe(409);
+    expect((await create(ws, { serial: 2, lineage: "L", md5: md5(content) })).status).toBe(409);
+    expect((await current(ws)).body).toBe(content);
+  });
+
   test("unlocking waits for a pending upload of the lock holder", async () => {
     const ws = await lockedWorkspace("sv-pending");
     const content = stateFile(1, "L");
@@ -232,5 +258,130 @@ describe("state versions", () => {
       "/state-upload/",
     );
     expect((await fetch(wrongPurpose, { method: "PUT", body: stateFile(3, "L") })).status).toBe(404);
+  });
+});
+
+describe("backing data of state versions", () => {
+  const act = (id: string, action: string) =>
+    t.api(`/api/v2/state-versions/${id}/actions/${action}`, { method: "POST" });
+
+  test("soft delete hides a past state, restore brings it back, permanent delete is final; the current one is kept", async () => {
+    const ws = await lockedWorkspace("sv-backing");
+    const { sv: old } = await push(ws, stateFile(1, "L"));
+    const { sv: latest } = await push(ws, stateFile(2, "L"));
+    const oldDoc = await json<Doc<{ "hosted-state-download-url": string }>>(
+      await t.api(`/api/v2/state-versions/${old.data.id}`),
+      200,
+    );
+    const url = oldDoc.data.attributes["hosted-state-download-url"];
+
+    expect((await act(latest.data.id, "soft_delete_backing_data")).status).toBe(409);
+    expect((await act(old.data.id, "restore_backing_data")).status).toBe(409);
+    expect((await act(old.data.id, "soft_delete_backing_data")).status).toBe(204);
+    expect((await fetch(url)).status).toBe(404);
+    const hidden = await json<Doc<{ "hosted-state-download-url": string | null }>>(
+      await t.api(`/api/v2/state-versions/${old.data.id}`),
+      200,
+    );
+    expect(hidden.data.attributes["hosted-state-download-url"]).toBeNull();
+    expect((await act(old.data.id, "restore_backing_data")).status).toBe(204);
+    expect(await (await fetch(url)).text()).toBe(stateFile(1, "L"));
+
+    expect((await act(old.data.id, "permanently_delete_backing_data")).status).toBe(409);
+    expect((await act(old.data.id, "soft_delete_backing_data")).status).toBe(204);
+    expect((await act(old.data.id, "permanently_delete_backing_data")).status).toBe(204);
+    const restore = await act(old.data.id, "restore_backing_data");
+    expect(restore.status).toBe(409);
+    expect(await restore.text()).toContain("transition not allowed");
+    expect((await fetch(url)).status).toBe(404);
+    expect((await current(ws)).body).toBe(stateFile(2, "L"));
+  });
+});
+
+describe("what a workspace shows of its current state", () => {
+  test("resources (one per managed instance), outputs (include=outputs) and the runs count", async () => {
+    const ws = await lockedWorkspace("sv-resources");
+    const before = await json<{ data: unknown[]; meta: { pagination: { "total-count": number } } }>(
+      await t.api(`/api/v2/workspaces/${ws}/resources`),
+      200,
+    );
+    expect(before.data).toEqual([]);
+    const content = JSON.stringify({
+      version: 4,
+      terraform_version: "1.5.7",
+      serial: 1,
+      lineage: "L",
+      outputs: {
+        name: { value: "x", type: "string" },
+        secret: { value: "s", type: "string", sensitive: true },
+        list: { value: ["a"], type: ["list", "string"] },
+      },
+      resources: [
+        {
+          module: "module.bucket",
+          mode: "managed",
+          type: "aws_s3_bucket",
+          name: "this",
+          provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+          instances: [
+            { index_key: 0, attributes: {} },
+            { index_key: 1, attributes: {} },
+          ],
+        },
+        {
+          mode: "data",
+          type: "terraform_remote_state",
+          name: "other",
+          provider: 'provider["terraform.io/builtin/terraform"]',
+          instances: [{ attributes: {} }],
+        },
+      ],
+    });
+    await push(ws, content);
+    type Resources = {
+      data: { id: string; type: string; attributes: Record<string, unknown> }[];
+      meta: { pagination: { "total-count": number } };
+    };
+    const all = await json<Resources>(await t.api(`/api/v2/workspaces/${ws}/resources`), 200);
+    expect(all.meta.pagination["total-count"]).toBe(2);
+    expect(all.data[0]?.type).toBe("resources");
+    expect(all.data.map((r) => r.attributes.address)).toEqual([
+      "bucket.aws_s3_bucket.this[0]",
+      "bucket.aws_s3_bucket.this[1]",
+    ]);
+    expect(all.data[0]?.attributes).toMatchObject({
+      name: "this",
+      module: "bucket",
+      provider: "hashicorp/aws",
+      "provider-type": "aws_s3_bucket",
+      "name-index": "0",
+    });
+    const second = await json<Resources>(
+      await t.api(`/api/v2/workspaces/${ws}/resources?page[size]=1&page[number]=2`),
+      200,
+    );
+    expect(second.data.map((r) => r.attributes.address)).toEqual(["bucket.aws_s3_bucket.this[1]"]);
+
+    type WsDoc = Doc<Record<string, unknown>> & {
+      included?: { id: string; type: string; attributes: Record<string, unknown> }[];
+    };
+    const doc = await json<WsDoc>(await t.api(`/api/v2/workspaces/${ws}?include=outputs`), 200);
+    const outputs = (doc.data.relationships.outputs?.data ?? []) as { id: string; type: string }[];
+    expect(outputs.map((o) => o.type)).toEqual([
+      "workspace-outputs",
+      "workspace-outputs",
+      "workspace-outputs",
+    ]);
+    const included = new Map(
+      (doc.included ?? []).filter((r) => r.type === "workspace-outputs").map((r) => [r.attributes.name, r]),
+    );
+    expect(included.get("name")?.attributes).toMatchObject({
+      sensitive: false,
+      "output-type": "string",
+      value: "x",
+    });
+    expect(included.get("secret")?.attributes).toMatchObject({ sensitive: true, value: null });
+    expect(included.get("list")?.attributes["output-type"]).toBe("array");
+    expect(doc.data.attributes["workspace-kpis-runs-count"]).toBe(0);
   });
 });

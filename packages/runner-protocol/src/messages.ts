@@ -63,6 +63,8 @@ export const JobSpec = z.object({
     refreshOnly: z.boolean(),
     targetAddrs: z.array(z.string()),
     replaceAddrs: z.array(z.string()),
+    /** Actions to invoke (`-invoke`, terraform ≥ 1.14); absent from servers that predate it. */
+    invokeActionAddrs: z.array(z.string()).optional(),
     allowEmptyApply: z.boolean(),
     /** Speculative: plan only, never applied (no plan file needed). */
     planOnly: z.boolean(),

@@ -6,6 +6,7 @@ import type {
   RunService,
   StateVersionService,
   TagService,
+  UserService,
   VariableService,
   VariableSetService,
   WorkspaceService,
@@ -27,6 +28,7 @@ export type TfeDeps = {
   readonly variableSets: VariableSetService;
   readonly configurationVersions: ConfigurationVersionService;
   readonly runs: RunService;
+  readonly users: UserService;
   readonly limits: { readonly jsonBodyBytes: number };
   /**
    * Wraps the body of every large transfer (state and configuration uploads and downloads); the server

@@ -41,6 +41,9 @@ export const workspaceActionLevels = {
   "workspace:force-unlock": "admin",
   "run:force-cancel": "admin",
   "run:force-execute": "admin",
+  "state:manage-backing-data": "admin",
+  "configuration:archive": "write",
+  "configuration:manage-backing-data": "admin",
 } as const satisfies Record<string, WorkspaceLevel>;
 
 export type WorkspaceAction = keyof typeof workspaceActionLevels;

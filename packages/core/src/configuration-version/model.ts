@@ -1,4 +1,5 @@
 import type { ConfigurationVersionId, WorkspaceId } from "@terrapod/kernel";
+import type { BackingData } from "../shared/backing-data.ts";
 
 export type ConfigurationVersionStatus = "pending" | "uploaded" | "errored" | "archived";
 
@@ -14,6 +15,8 @@ export type ConfigurationVersion = {
   readonly size: number | null;
   readonly createdAt: Date;
   readonly uploadedAt: Date | null;
+  /** Whether the archive is still stored (soft-deleted and permanently deleted ones cannot be read). */
+  readonly backingData: BackingData;
 };
 
 export function configurationBlobPrefix(workspaceId: string): string {

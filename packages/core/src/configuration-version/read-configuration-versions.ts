@@ -1,8 +1,19 @@
-import { type Actor, NotFoundError, type Page, type PageRequest } from "@terrapod/kernel";
+import {
+  type Actor,
+  type ConfigurationVersionId,
+  NotFoundError,
+  type Page,
+  type PageRequest,
+} from "@terrapod/kernel";
+import { atLeast, type WorkspaceSubject, workspaceActionLevels } from "../access/index.ts";
 import { findWorkspaceById } from "../workspace/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
-import { findConfigurationVersion, listConfigurationVersionRows } from "./queries.ts";
+import {
+  currentConfigurationVersionIds,
+  findConfigurationVersion,
+  listConfigurationVersionRows,
+} from "./queries.ts";
 
 async function requireRead(deps: ConfigurationVersionDeps, actor: Actor, workspaceId: string) {
   const ws = await findWorkspaceById(deps.db, workspaceId);
@@ -40,11 +51,32 @@ export async function downloadConfiguration(
   id: string,
 ): Promise<ReadableStream<Uint8Array>> {
   const cv = await findConfigurationVersion(deps.db, id);
-  if (cv?.status !== "uploaded") throw new NotFoundError("configuration version", id);
+  // Archived, soft-deleted or permanently deleted archives read as missing, as in TFE.
+  if (cv?.status !== "uploaded" || cv.backingData !== "present") {
+    throw new NotFoundError("configuration version", id);
+  }
   const viaCapability =
     actor.kind === "capability" && actor.purpose === "configuration-download" && actor.resourceId === id;
   if (!viaCapability) await requireRead(deps, actor, cv.workspaceId);
   const stream = await deps.blobs.get(configurationBlobKey(cv.workspaceId, id));
   if (!stream) throw new NotFoundError("configuration archive", id);
   return stream;
+}
+
+/**
+ * The current configuration version of each workspace the caller may read (the workspace's
+ * `current-configuration-version`); workspaces without one are absent from the map.
+ */
+export async function listCurrentConfigurationVersionIds(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  workspaces: readonly WorkspaceSubject[],
+): Promise<Map<string, ConfigurationVersionId>> {
+  const readable: string[] = [];
+  for (const ws of workspaces) {
+    if (atLeast(await deps.access.workspaceLevel(actor, ws), workspaceActionLevels["run:read"])) {
+      readable.push(ws.id);
+    }
+  }
+  return currentConfigurationVersionIds(deps.db, readable);
 }

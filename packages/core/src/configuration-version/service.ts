@@ -1,13 +1,18 @@
 import type { Actor, PageRequest } from "@terrapod/kernel";
+import type { WorkspaceSubject } from "../access/index.ts";
+import type { BackingDataAction } from "../shared/backing-data.ts";
+import { archiveConfigurationVersion } from "./archive-configuration-version.ts";
 import {
   type CreateConfigurationVersionInput,
   createConfigurationVersion,
 } from "./create-configuration-version.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
+import { manageConfigurationBackingData } from "./manage-backing-data.ts";
 import {
   downloadConfiguration,
   getConfigurationVersion,
   listConfigurationVersions,
+  listCurrentConfigurationVersionIds,
 } from "./read-configuration-versions.ts";
 import { uploadConfiguration } from "./upload-configuration.ts";
 
@@ -21,6 +26,12 @@ export function createConfigurationVersionService(deps: ConfigurationVersionDeps
     list: (actor: Actor, workspaceId: string, page: PageRequest) =>
       listConfigurationVersions(deps, actor, workspaceId, page),
     download: (actor: Actor, id: string) => downloadConfiguration(deps, actor, id),
+    archive: (actor: Actor, id: string) => archiveConfigurationVersion(deps, actor, id),
+    manageBackingData: (actor: Actor, id: string, action: BackingDataAction) =>
+      manageConfigurationBackingData(deps, actor, id, action),
+    /** The `current-configuration-version` of each workspace the caller may read. */
+    currentIds: (actor: Actor, workspaces: readonly WorkspaceSubject[]) =>
+      listCurrentConfigurationVersionIds(deps, actor, workspaces),
   };
 }
 

@@ -7,7 +7,8 @@ import {
   isTerrapodError,
   NotFoundError,
 } from "@terrapod/kernel";
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, lt, not, or } from "drizzle-orm";
+import { anyRunUses } from "../run/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
@@ -29,19 +30,29 @@ export async function uploadConfiguration(
   }
   const cv = await findConfigurationVersion(deps.db, id);
   if (!cv) throw new NotFoundError("configuration version", id);
-  if (cv.status !== "pending") {
+  if (cv.status !== "pending" && cv.status !== "uploaded") {
     throw new ConflictError(`configuration version ${id} is ${cv.status}; it cannot be uploaded again`, {
       id,
     });
   }
+  // The upload URL stays usable until a run uses the version (as TFE's does until it expires): a later
+  // upload replaces the archive. Claiming flips the version back to pending, so no run starts on it
+  // while the new archive streams in.
   const now = deps.clock.now();
   const claimed = await deps.db
     .update(configurationVersions)
-    .set({ uploadStartedAt: now })
+    .set({ status: "pending", uploadStartedAt: now })
     .where(
       and(
         eq(configurationVersions.id, id),
-        eq(configurationVersions.status, "pending"),
+        or(
+          eq(configurationVersions.status, "pending"),
+          and(
+            eq(configurationVersions.status, "uploaded"),
+            eq(configurationVersions.backingData, "present"),
+            not(anyRunUses(deps.db, configurationVersions.id)),
+          ),
+        ),
         or(
           isNull(configurationVersions.uploadStartedAt),
           lt(configurationVersions.uploadStartedAt, new Date(now.getTime() - uploadClaimTtlMs)),
@@ -49,7 +60,15 @@ export async function uploadConfiguration(
       ),
     )
     .returning({ id: configurationVersions.id });
-  if (claimed.length === 0) throw new ConflictError(`an upload of ${id} is already in progress`, { id });
+  if (claimed.length === 0) {
+    if (cv.status === "uploaded") {
+      throw new ConflictError(
+        `configuration version ${id} is already used by a run (or being uploaded); it cannot be uploaded again`,
+        { id },
+      );
+    }
+    throw new ConflictError(`an upload of ${id} is already in progress`, { id });
+  }
 
   const key = configurationBlobKey(cv.workspaceId, id);
   const inspection = deps.inspectArchive(body);
@@ -78,7 +97,7 @@ export async function uploadConfiguration(
   }
   await deps.db
     .update(configurationVersions)
-    .set({ status: "uploaded", size, uploadedAt: deps.clock.now() })
+    .set({ status: "uploaded", size, uploadedAt: deps.clock.now(), uploadStartedAt: null })
     .where(eq(configurationVersions.id, id));
   await deps.afterUpload({
     id,

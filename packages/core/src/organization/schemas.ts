@@ -23,6 +23,11 @@ export const CreateOrganizationInput = z.strictObject({
   assessmentsEnforced: z.boolean().optional(),
   defaultExecutionMode: ExecutionModeInput.optional(),
   sendPassingStatusesForUntriggeredSpeculativePlans: z.boolean().optional(),
+  /** User tokens always work here (there are no team tokens to fall back on): only `true` is accepted. */
+  userTokensEnabled: z
+    .boolean()
+    .refine((v) => v, "user tokens cannot be disabled: Terrapod has no team tokens to use instead")
+    .optional(),
 });
 export type CreateOrganizationInput = z.infer<typeof CreateOrganizationInput>;
 

@@ -10,7 +10,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import type { WorkspaceAction } from "../access/index.ts";
 import { findWorkspaceForUpdate, lockForRun } from "../workspace/queries.ts";
 import type { RunDeps } from "./deps.ts";
-import { terminalStatuses, workspaceHoldingStatuses } from "./lifecycle.ts";
+import { forceCancelCoolOffHeartbeats, terminalStatuses, workspaceHoldingStatuses } from "./lifecycle.ts";
 import type { Run } from "./model.ts";
 import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
@@ -42,7 +42,8 @@ async function reload(deps: RunDeps, id: string): Promise<Run> {
 }
 
 /** `actions/apply`: confirms a planned run (or a saved plan, when its workspace is free). */
-export async function confirmRun(deps: RunDeps, actor: Actor, id: string, comment?: string): Promise<Run> {
+/** Run comments are not stored yet: the `comment` of `actions/apply` is accepted and not kept. */
+export async function confirmRun(deps: RunDeps, actor: Actor, id: string, _comment?: string): Promise<Run> {
   await deps.db.transaction(async (tx) => {
     const probe = await findRunById(tx, id);
     if (!probe) throw new NotFoundError("run", id);
@@ -73,8 +74,8 @@ export async function confirmRun(deps: RunDeps, actor: Actor, id: string, commen
       deps,
       row.run,
       { type: "confirm" },
-      { confirmedBy: describeActor(actor) },
-      comment,
+      { confirmedBy: describeActor(actor), confirmedByUserId: actor.kind === "user" ? actor.userId : null },
+      describeActor(actor),
     );
   });
   deps.signals.runQueued();
@@ -115,7 +116,14 @@ export async function cancelRun(
       deps,
       row.run,
       { type: opts.force ? "force_cancel" : "cancel" },
-      opts.force ? { forceCancelRequested: true } : { cancelRequestedAt: row.run.cancelRequestedAt ?? now },
+      opts.force
+        ? { forceCancelRequested: true }
+        : {
+            cancelRequestedAt: row.run.cancelRequestedAt ?? now,
+            forceCancelAvailableAt:
+              row.run.forceCancelAvailableAt ??
+              new Date(now.getTime() + forceCancelCoolOffHeartbeats * deps.heartbeatIntervalSeconds * 1000),
+          },
       describeActor(actor),
     );
     ended = terminalStatuses.includes(t.status);

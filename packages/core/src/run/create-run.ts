@@ -19,6 +19,7 @@ import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
 import { scheduleWorkspace } from "./schedule-workspace.ts";
 import { CreateRunInput } from "./schemas.ts";
+import { applyRunEvent } from "./transitions.ts";
 
 /**
  * Creates a run on a configuration version (the given one, or the workspace's latest uploaded one).
@@ -51,7 +52,13 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
     const [latest] = await deps.db
       .select({ id: configurationVersions.id })
       .from(configurationVersions)
-      .where(and(eq(configurationVersions.workspaceId, ws.id), eq(configurationVersions.status, "uploaded")))
+      .where(
+        and(
+          eq(configurationVersions.workspaceId, ws.id),
+          eq(configurationVersions.status, "uploaded"),
+          eq(configurationVersions.backingData, "present"),
+        ),
+      )
       .orderBy(desc(configurationVersions.createdAt))
       .limit(1);
     if (!latest)
@@ -62,9 +69,15 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
   if (!cv || cv.workspaceId !== ws.id) throw new NotFoundError("configuration version", cvId);
   if (cv.status === "errored")
     throw new InvalidError("the configuration version failed to upload", "configurationVersionId");
+  if (cv.status === "archived" || cv.backingData !== "present") {
+    throw new InvalidError(
+      "the configuration version's archive was archived or deleted; upload the configuration again",
+      "configurationVersionId",
+    );
+  }
 
   const speculative = cv.speculative || planOnlyRequested;
-  const engineVersion = deps.engines.resolve(ws.engine, input.terraformVersion ?? ws.terraformVersion);
+  const engine = resolveEngineVersion(deps, ws, input.terraformVersion, speculative);
   const id = deps.ids("run") as RunId;
   const now = deps.clock.now();
   await deps.db.insert(runs).values({
@@ -79,6 +92,8 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
     refreshOnly: input.refreshOnly ?? false,
     targetAddrs: input.targetAddrs ?? [],
     replaceAddrs: input.replaceAddrs ?? [],
+    policyPaths: input.policyPaths ?? [],
+    invokeActionAddrs: input.invokeActionAddrs ?? [],
     planOnly: speculative,
     speculative,
     savePlan: (input.savePlan ?? false) || cv.provisional,
@@ -86,20 +101,65 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
     allowEmptyApply: input.allowEmptyApply ?? false,
     terraformVersion: input.terraformVersion ?? null,
     engine: ws.engine,
-    engineVersion,
+    engineVersion: engine.version,
     variables:
       input.variables && input.variables.length > 0
         ? deps.secrets.encrypt(JSON.stringify(input.variables), `run-variables:${id}`)
         : null,
     createdBy: describeActor(actor),
-    statusTimestamps: { "pending-at": now.toISOString() },
+    createdByUserId: actor.kind === "user" ? actor.userId : null,
+    // TFE reports when a run became able to queue its plan: at creation.
+    statusTimestamps: { "pending-at": now.toISOString(), "plan-queueable-at": now.toISOString() },
     planId: deps.ids("plan") as PlanId,
     applyId: deps.ids("apply") as ApplyId,
     createdAt: now,
     updatedAt: now,
   });
-  await scheduleWorkspace(deps, ws.id);
+  if (engine.unavailable) {
+    // A plan-only run may ask for any engine version (as in TFE); one this server does not have ends
+    // the run at once, with the reason.
+    const unavailable = engine.unavailable;
+    await deps.db.transaction(async (tx) => {
+      const created = await findRunById(tx, id, true);
+      if (created) {
+        await applyRunEvent(tx, deps, created.run, { type: "error" }, { errorMessage: unavailable });
+      }
+    });
+  } else {
+    await scheduleWorkspace(deps, ws.id);
+  }
   const row = await findRunById(deps.db, id);
   if (!row) throw new InternalError("run vanished after insert");
   return loadRun(deps, row);
+}
+
+const exactVersion = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/;
+
+/**
+ * The engine version a run executes with. `terraform-version` on a run is for plan-only runs (TFE's rule):
+ * such a run may name a version this server does not have (the run then errors with the reason); a run
+ * without it uses the workspace's version, which must be available.
+ */
+function resolveEngineVersion(
+  deps: RunDeps,
+  ws: { engine: "terraform" | "tofu"; terraformVersion: string },
+  requested: string | undefined,
+  speculative: boolean,
+): { version: string; unavailable?: string } {
+  if (requested === undefined) return { version: deps.engines.resolve(ws.engine, ws.terraformVersion) };
+  if (!speculative) {
+    throw new InvalidError(
+      "setting terraform-version is only valid when plan-only is set to true",
+      "terraformVersion",
+    );
+  }
+  if (!exactVersion.test(requested)) {
+    throw new InvalidError("terraform-version must be an exact version, such as 1.9.8", "terraformVersion");
+  }
+  try {
+    return { version: deps.engines.resolve(ws.engine, requested) };
+  } catch (err) {
+    if (!(err instanceof InvalidError)) throw err;
+    return { version: requested, unavailable: err.message };
+  }
 }

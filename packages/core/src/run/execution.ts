@@ -2,7 +2,7 @@ import { runs } from "@terrapod/db";
 import { type Actor, ConflictError, ForbiddenError, NotFoundError, type RunId } from "@terrapod/kernel";
 import { type JobSpec, type PhaseResult, protocolVersion } from "@terrapod/runner-protocol";
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { findWorkspaceById, findWorkspaceForUpdate, releaseRunLock } from "../workspace/queries.ts";
 import type { RunDeps } from "./deps.ts";
 import { runningStatuses, terminalStatuses } from "./lifecycle.ts";
 import { artifactBlobKey, logBlobKey, logStreamName } from "./model.ts";
@@ -115,6 +115,7 @@ export async function readJobSpec(deps: RunDeps, actor: Actor): Promise<JobSpec>
       refreshOnly: run.refreshOnly,
       targetAddrs: [...run.targetAddrs],
       replaceAddrs: [...run.replaceAddrs],
+      ...(run.invokeActionAddrs.length > 0 ? { invokeActionAddrs: [...run.invokeActionAddrs] } : {}),
       allowEmptyApply: run.allowEmptyApply,
       planOnly: run.planOnly,
     },
@@ -228,6 +229,9 @@ export async function finishJobPhase(deps: RunDeps, actor: Actor, result: PhaseR
   }
   let ended = false;
   await deps.db.transaction(async (tx) => {
+    // Lock order: workspace first, then run (as the scheduler does). An ended run lets go of the
+    // workspace in this same transaction: no reader sees it ended yet still holding the lock.
+    await findWorkspaceForUpdate(tx, row.run.workspaceId);
     const locked = await findRunById(tx, row.run.id, true);
     if (
       !locked ||
@@ -270,10 +274,15 @@ export async function finishJobPhase(deps: RunDeps, actor: Actor, result: PhaseR
       await applyRunEvent(tx, deps, locked.run, event, extra);
       ended = true;
     }
+    if (ended) await releaseRunLock(tx, row.run.workspaceId, row.run.id);
   });
-  await persistPhaseLog(deps, row.run, phase, phase === "plan" ? row.run.planId : row.run.applyId);
-  if (ended) await afterRunEnded(deps, row.run.workspaceId, row.run.id);
-  else deps.signals.runQueued();
+  try {
+    await persistPhaseLog(deps, row.run, phase, phase === "plan" ? row.run.planId : row.run.applyId);
+  } finally {
+    // Even when the log could not be stored, the next run goes.
+    if (ended) await afterRunEnded(deps, row.run.workspaceId, row.run.id);
+    else deps.signals.runQueued();
+  }
 }
 
 /** Copies a finished phase's live log into storage and lets the live stream expire. */

@@ -14,7 +14,7 @@ const base: RunFlags = {
   savePlan: false,
   autoApply: false,
   allowEmptyApply: false,
-  cancelRequested: false,
+  forceCancelOpen: false,
 };
 
 type Row = [
@@ -124,10 +124,15 @@ const table: Row[] = [
     "canceled",
     { apply: "canceled" },
   ],
-  ["force-cancel needs a cancel first", { status: "applying" }, { type: "force_cancel" }, "refused"],
   [
-    "force-cancel after a cancel kills",
-    { status: "applying", cancelRequested: true },
+    "force-cancel needs a cancel first, and its cool-off",
+    { status: "applying" },
+    { type: "force_cancel" },
+    "refused",
+  ],
+  [
+    "force-cancel after a cancel and its cool-off kills",
+    { status: "applying", forceCancelOpen: true },
     { type: "force_cancel" },
     "force_canceled",
     { signalKill: true },
@@ -160,9 +165,10 @@ describe("run actions", () => {
       isForceCancelable: false,
     });
   });
-  test("a running apply is cancelable, force-cancelable only after a cancel", () => {
+  test("a running apply is cancelable, force-cancelable only once force-cancel opened", () => {
     expect(runActions({ ...base, status: "applying" }).isForceCancelable).toBe(false);
-    expect(runActions({ ...base, status: "applying", cancelRequested: true }).isForceCancelable).toBe(true);
+    expect(runActions({ ...base, status: "applying", forceCancelOpen: true }).isForceCancelable).toBe(true);
+    expect(runActions({ ...base, status: "canceled", forceCancelOpen: true }).isForceCancelable).toBe(false);
     expect(runActions({ ...base, status: "applying" }).isCancelable).toBe(true);
   });
 });

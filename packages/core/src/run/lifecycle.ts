@@ -32,7 +32,11 @@ export type RunFlags = {
   readonly savePlan: boolean;
   readonly autoApply: boolean;
   readonly allowEmptyApply: boolean;
-  readonly cancelRequested: boolean;
+  /**
+   * A cancel was requested and the cool-off after it has passed (the runner was told to stop and had
+   * time to): a phase still running may now be force-canceled.
+   */
+  readonly forceCancelOpen: boolean;
 };
 
 export type RunEvent =
@@ -145,7 +149,7 @@ export function transition(run: RunFlags, event: RunEvent): Transition {
         : { status: "canceled", apply: "canceled" };
     case "force_cancel":
       only(run, event.type, ["planning", "applying"]);
-      if (!run.cancelRequested) throw new InvalidRunTransitionError(run.status, "force_cancel");
+      if (!run.forceCancelOpen) throw new InvalidRunTransitionError(run.status, "force_cancel");
       return run.status === "planning"
         ? { status: "force_canceled", plan: "canceled", apply: "unreachable", signalKill: true }
         : { status: "force_canceled", apply: "canceled", signalKill: true };
@@ -165,6 +169,12 @@ export function transition(run: RunFlags, event: RunEvent): Transition {
   }
 }
 
+/**
+ * How long after a cancel request force-cancel opens, in runner heartbeat intervals: by then the runner
+ * has heard of the cancel (it learns at its next heartbeat) and had an interval to stop gracefully.
+ */
+export const forceCancelCoolOffHeartbeats = 2;
+
 /** What a caller may do with a run now (TFE `actions`). */
 export type RunActions = {
   readonly isCancelable: boolean;
@@ -179,7 +189,7 @@ export function runActions(run: RunFlags): RunActions {
     isCancelable: ["pending", "plan_queued", "planning", "confirmed", "apply_queued", "applying"].includes(s),
     isConfirmable: s === "planned" || s === "planned_and_saved",
     isDiscardable: s === "planned" || s === "planned_and_saved",
-    isForceCancelable: (s === "planning" || s === "applying") && run.cancelRequested,
+    isForceCancelable: (s === "planning" || s === "applying") && run.forceCancelOpen,
   };
 }
 

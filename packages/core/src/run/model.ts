@@ -4,9 +4,10 @@ import type {
   OrganizationName,
   PlanId,
   RunId,
+  UserId,
   WorkspaceId,
 } from "@terrapod/kernel";
-import type { PhaseStatus, RunStatus } from "./lifecycle.ts";
+import type { PhaseStatus, RunActions, RunStatus } from "./lifecycle.ts";
 
 export type ResourceCounts = {
   readonly additions: number | null;
@@ -36,6 +37,10 @@ export type Run = {
   readonly refreshOnly: boolean;
   readonly targetAddrs: readonly string[];
   readonly replaceAddrs: readonly string[];
+  /** Policy directories in the configuration (`policy-paths`), recorded as given; no policy engine runs them. */
+  readonly policyPaths: readonly string[];
+  /** Actions to invoke (`-invoke`, terraform ≥ 1.14). */
+  readonly invokeActionAddrs: readonly string[];
   readonly planOnly: boolean;
   readonly speculative: boolean;
   readonly savePlan: boolean;
@@ -47,12 +52,20 @@ export type Run = {
   /** Run variables as given (`-var`): keys and HCL literal values. */
   readonly variables: readonly { key: string; value: string }[];
   readonly createdBy: string | null;
+  /** The user who created the run, when a user did. */
+  readonly createdByUserId: UserId | null;
+  /** The user who confirmed the apply, when a user did. */
+  readonly confirmedByUserId: UserId | null;
   readonly hasChanges: boolean;
   readonly errorMessage: string | null;
   readonly statusTimestamps: Readonly<Record<string, string>>;
   readonly plan: RunPhase<PlanId>;
   readonly apply: RunPhase<ApplyId>;
   readonly cancelRequested: boolean;
+  /** Set by the first cancel request: when a phase still running may be force-canceled. */
+  readonly forceCancelAvailableAt: Date | null;
+  /** What may be done with the run now (TFE `actions`), as of when it was read. */
+  readonly actions: RunActions;
   readonly attempt: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;

@@ -6,16 +6,36 @@ import type {
   PageRequest,
   PlanId,
   RunId,
+  UserId,
   WorkspaceId,
 } from "@terrapod/kernel";
-import { and, asc, count, desc, eq, inArray, notInArray, or, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  exists,
+  ilike,
+  inArray,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { PhaseStatus, RunStatus } from "./lifecycle.ts";
-import { terminalStatuses } from "./lifecycle.ts";
+import { runActions, terminalStatuses } from "./lifecycle.ts";
 import type { Run, RunEventRecord } from "./model.ts";
+import { flagsOf } from "./transitions.ts";
 
 const selection = { run: runs, orgName: organizations.name, wsName: workspaces.name };
 
-export function toRun(r: { run: RunRow; orgName: string; wsName: string }, variables: Run["variables"]): Run {
+export function toRun(
+  r: { run: RunRow; orgName: string; wsName: string },
+  variables: Run["variables"],
+  now: Date,
+): Run {
   const x = r.run;
   return {
     id: x.id as RunId,
@@ -31,6 +51,8 @@ export function toRun(r: { run: RunRow; orgName: string; wsName: string }, varia
     refreshOnly: x.refreshOnly,
     targetAddrs: x.targetAddrs,
     replaceAddrs: x.replaceAddrs,
+    policyPaths: x.policyPaths,
+    invokeActionAddrs: x.invokeActionAddrs,
     planOnly: x.planOnly,
     speculative: x.speculative,
     savePlan: x.savePlan,
@@ -41,6 +63,8 @@ export function toRun(r: { run: RunRow; orgName: string; wsName: string }, varia
     engineVersion: x.engineVersion,
     variables,
     createdBy: x.createdBy,
+    createdByUserId: x.createdByUserId as UserId | null,
+    confirmedByUserId: x.confirmedByUserId as UserId | null,
     hasChanges: x.hasChanges ?? false,
     errorMessage: x.errorMessage,
     statusTimestamps: x.statusTimestamps,
@@ -67,6 +91,8 @@ export function toRun(r: { run: RunRow; orgName: string; wsName: string }, varia
       },
     },
     cancelRequested: x.cancelRequestedAt !== null,
+    forceCancelAvailableAt: x.forceCancelAvailableAt,
+    actions: runActions(flagsOf(x, now)),
     attempt: x.attempt,
     createdAt: x.createdAt,
     updatedAt: x.updatedAt,
@@ -100,16 +126,41 @@ export async function findRunByPhaseId(db: Executor, phaseId: string) {
 export type RunListFilter = {
   workspaceId?: string | undefined;
   organizationId?: string | undefined;
+  workspaceNames?: readonly string[] | undefined;
   statuses?: readonly string[] | undefined;
-  operations?: readonly ("plan_only" | "plan_and_apply" | "destroy" | "refresh_only")[] | undefined;
+  operations?:
+    | readonly ("plan_only" | "plan_and_apply" | "destroy" | "refresh_only" | "empty_apply" | "save_plan")[]
+    | undefined;
+  sources?: readonly string[] | undefined;
+  /** Case-insensitive substring of the run id or message. */
+  search?: string | undefined;
+  /** Matches nothing (a filter no run here can satisfy, e.g. a VCS commit or an agent pool). */
+  none?: boolean | undefined;
   excludeTerminal?: boolean | undefined;
 };
 
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function filterSql(f: RunListFilter): SQL | undefined {
   const conds: (SQL | undefined)[] = [];
+  if (f.none) conds.push(sql`false`);
   if (f.workspaceId) conds.push(eq(runs.workspaceId, f.workspaceId));
   if (f.organizationId) conds.push(eq(workspaces.organizationId, f.organizationId));
-  if (f.statuses && f.statuses.length > 0) conds.push(inArray(runs.status, [...f.statuses]));
+  if (f.workspaceNames && f.workspaceNames.length > 0) {
+    conds.push(inArray(workspaces.name, [...f.workspaceNames]));
+  }
+  if (f.statuses && f.statuses.length > 0) {
+    // `canceled` on the wire covers force-canceled runs too (see wireStatus).
+    const statuses = f.statuses.includes("canceled") ? [...f.statuses, "force_canceled"] : [...f.statuses];
+    conds.push(inArray(runs.status, statuses));
+  }
+  if (f.sources && f.sources.length > 0) conds.push(inArray(runs.source, [...f.sources]));
+  if (f.search) {
+    const pattern = `%${likeEscape(f.search)}%`;
+    conds.push(or(ilike(runs.id, pattern), ilike(runs.message, pattern)));
+  }
   if (f.excludeTerminal) conds.push(notInArray(runs.status, [...terminalStatuses, "planned_and_saved"]));
   if (f.operations && f.operations.length > 0) {
     const ops: SQL[] = [];
@@ -117,8 +168,15 @@ function filterSql(f: RunListFilter): SQL | undefined {
       if (op === "plan_only") ops.push(eq(runs.planOnly, true));
       if (op === "destroy") ops.push(eq(runs.isDestroy, true));
       if (op === "refresh_only") ops.push(eq(runs.refreshOnly, true));
+      if (op === "empty_apply") ops.push(eq(runs.allowEmptyApply, true));
+      if (op === "save_plan") ops.push(eq(runs.savePlan, true));
       if (op === "plan_and_apply") {
-        const c = and(eq(runs.planOnly, false), eq(runs.isDestroy, false), eq(runs.refreshOnly, false));
+        const c = and(
+          eq(runs.planOnly, false),
+          eq(runs.isDestroy, false),
+          eq(runs.refreshOnly, false),
+          eq(runs.savePlan, false),
+        );
         if (c) ops.push(c);
       }
     }
@@ -163,4 +221,83 @@ export async function listRunEventRows(db: Executor, runId: string): Promise<Run
     .from(runEvents)
     .where(eq(runEvents.runId, runId))
     .orderBy(asc(runEvents.createdAt), asc(runEvents.id));
+}
+
+/** SQL: an applied run used this configuration version (a provisional version then becomes current). */
+export function appliedRunUses(db: Executor, configurationVersionId: AnyPgColumn): SQL {
+  return exists(
+    db
+      .select({ one: runs.id })
+      .from(runs)
+      .where(and(eq(runs.configurationVersionId, configurationVersionId), eq(runs.status, "applied"))),
+  );
+}
+
+/** True when a run that has not ended uses this configuration version (it still needs the archive). */
+export async function hasUnfinishedRunOn(db: Executor, configurationVersionId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.configurationVersionId, configurationVersionId),
+        notInArray(runs.status, [...terminalStatuses]),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+/** SQL: some run (in any status) uses this configuration version. */
+export function anyRunUses(db: Executor, configurationVersionId: AnyPgColumn): SQL {
+  return exists(
+    db.select({ one: runs.id }).from(runs).where(eq(runs.configurationVersionId, configurationVersionId)),
+  );
+}
+
+/** The event ids of each run, oldest first (the runs' `run-events` relationship). */
+export async function runEventIdsByRun(
+  db: Executor,
+  runIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>(runIds.map((id) => [id, []]));
+  if (runIds.length === 0) return map;
+  const rows = await db
+    .select({ id: runEvents.id, runId: runEvents.runId })
+    .from(runEvents)
+    .where(inArray(runEvents.runId, [...runIds]))
+    .orderBy(asc(runEvents.createdAt), asc(runEvents.id));
+  for (const r of rows) map.get(r.runId)?.push(r.id);
+  return map;
+}
+
+export async function findRunEventRow(db: Executor, id: string) {
+  const [row] = await db
+    .select({
+      id: runEvents.id,
+      runId: runEvents.runId,
+      action: runEvents.action,
+      description: runEvents.description,
+      createdAt: runEvents.createdAt,
+    })
+    .from(runEvents)
+    .where(eq(runEvents.id, id))
+    .limit(1);
+  return row;
+}
+
+/** SQL: the run with this id has one of these (wire) statuses; `canceled` covers force-canceled runs. */
+export function runStatusIn(db: Executor, runId: AnyPgColumn, statuses: readonly string[]): SQL {
+  const wanted = statuses.includes("canceled") ? [...statuses, "force_canceled"] : [...statuses];
+  return exists(
+    db
+      .select({ one: runs.id })
+      .from(runs)
+      .where(and(eq(runs.id, runId), inArray(runs.status, wanted))),
+  );
+}
+
+/** SQL: when the run with this id was created (null when there is none), for ordering. */
+export function runCreatedAt(runId: AnyPgColumn): SQL {
+  return sql`(select ${runs.createdAt} from ${runs} where ${runs.id} = ${runId})`;
 }

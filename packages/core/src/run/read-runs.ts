@@ -8,12 +8,11 @@ import {
   type RunId,
 } from "@terrapod/kernel";
 import { and, count, eq, inArray } from "drizzle-orm";
-import { atLeast } from "../access/index.ts";
+import { atLeast, type WorkspaceSubject, workspaceActionLevels } from "../access/index.ts";
 import { findOrganizationByName } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import { findWorkspaceById } from "../workspace/queries.ts";
 import type { RunDeps } from "./deps.ts";
-import { runActions } from "./lifecycle.ts";
 import {
   artifactBlobKey,
   type OrganizationCapacity,
@@ -21,12 +20,20 @@ import {
   type RunEventRecord,
   type RunPermissions,
 } from "./model.ts";
-import { findRunById, findRunByPhaseId, listRunEventRows, listRunRows, toRun } from "./queries.ts";
-import { ListRunsInput } from "./schemas.ts";
+import {
+  findRunById,
+  findRunByPhaseId,
+  findRunEventRow,
+  listRunEventRows,
+  listRunRows,
+  runEventIdsByRun,
+  toRun,
+} from "./queries.ts";
+import { ListOrganizationRunsInput, ListRunsInput } from "./schemas.ts";
 
 type Row = NonNullable<Awaited<ReturnType<typeof findRunById>>>;
 
-export function loadRun(deps: Pick<RunDeps, "secrets">, row: Row): Run {
+export function loadRun(deps: Pick<RunDeps, "secrets" | "clock">, row: Row): Run {
   const sealed = row.run.variables;
   const variables = sealed
     ? (JSON.parse(deps.secrets.decrypt(sealed, `run-variables:${row.run.id}`)) as {
@@ -34,7 +41,7 @@ export function loadRun(deps: Pick<RunDeps, "secrets">, row: Row): Run {
         value: string;
       }[])
     : [];
-  return toRun(row, variables);
+  return toRun(row, variables, deps.clock.now());
 }
 
 async function requireRunRead(deps: RunDeps, actor: Actor, row: Row) {
@@ -72,8 +79,64 @@ export async function listWorkspaceRuns(
   const ws = await findWorkspaceById(deps.db, workspaceId);
   if (!ws) throw new NotFoundError("workspace", workspaceId);
   await deps.access.requireWorkspace(actor, "run:read", ws);
-  const { rows, total } = await listRunRows(deps.db, { workspaceId: ws.id, ...input }, page);
+  const { vcsSearch, ...filter } = input;
+  const { rows, total } = await listRunRows(
+    deps.db,
+    { workspaceId: ws.id, ...filter, none: vcsSearch === true },
+    page,
+  );
   return { items: rows.map((r) => loadRun(deps, r)), total, page: page.page, size: page.size };
+}
+
+/** `GET /organizations/:org/runs`: runs of the workspaces the caller may list, newest first. */
+export async function listOrganizationRuns(
+  deps: RunDeps,
+  actor: Actor,
+  organization: OrganizationName,
+  raw: ListOrganizationRunsInput,
+  page: PageRequest,
+): Promise<Page<Run>> {
+  const input = parseInput(ListOrganizationRunsInput, raw);
+  await deps.access.requireOrganization(actor, "organization:read", organization);
+  const org = await findOrganizationByName(deps.db, organization);
+  if (!org) throw new NotFoundError("organization", organization);
+  if ((await deps.access.visibleWorkspaces(actor, organization)) === "none") {
+    return { items: [], total: 0, page: page.page, size: page.size };
+  }
+  const { vcsSearch, agentPoolNames, ...filter } = input;
+  const { rows, total } = await listRunRows(
+    deps.db,
+    {
+      organizationId: org.id,
+      ...filter,
+      none: vcsSearch === true || (agentPoolNames !== undefined && agentPoolNames.length > 0),
+    },
+    page,
+  );
+  return { items: rows.map((r) => loadRun(deps, r)), total, page: page.page, size: page.size };
+}
+
+/** How many runs each workspace the caller may read runs of has had (`workspace-kpis-runs-count`). */
+export async function countWorkspaceRuns(
+  deps: RunDeps,
+  actor: Actor,
+  list: readonly WorkspaceSubject[],
+): Promise<Map<string, number>> {
+  const readable: string[] = [];
+  for (const ws of list) {
+    if (atLeast(await deps.access.workspaceLevel(actor, ws), workspaceActionLevels["run:read"])) {
+      readable.push(ws.id);
+    }
+  }
+  const counts = new Map<string, number>(readable.map((id) => [id, 0]));
+  if (readable.length === 0) return counts;
+  const rows = await deps.db
+    .select({ workspaceId: runs.workspaceId, n: count() })
+    .from(runs)
+    .where(inArray(runs.workspaceId, readable))
+    .groupBy(runs.workspaceId);
+  for (const r of rows) counts.set(r.workspaceId, r.n);
+  return counts;
 }
 
 /**
@@ -129,6 +192,43 @@ export async function readOrganizationCapacity(
   return { organization, pending, running };
 }
 
+/** `GET /run-events/:id`: one event, for whoever may read its run. */
+export async function getRunEvent(
+  deps: RunDeps,
+  actor: Actor,
+  id: string,
+): Promise<RunEventRecord & { runId: RunId }> {
+  const event = await findRunEventRow(deps.db, id);
+  if (!event) throw new NotFoundError("run event", id);
+  const row = await findRunById(deps.db, event.runId);
+  if (!row) throw new NotFoundError("run event", id);
+  await requireRunRead(deps, actor, row);
+  return { ...event, runId: event.runId as RunId };
+}
+
+/** The event ids of runs the caller read (the `run-events` relationship of each). */
+export async function listRunEventIds(
+  deps: RunDeps,
+  actor: Actor,
+  list: readonly Run[],
+): Promise<Map<string, string[]>> {
+  const readable: string[] = [];
+  const levels = new Map<string, boolean>();
+  for (const run of list) {
+    let ok = levels.get(run.workspaceId);
+    if (ok === undefined) {
+      const level = await deps.access.workspaceLevel(actor, {
+        id: run.workspaceId,
+        organization: run.organization,
+      });
+      ok = atLeast(level, workspaceActionLevels["run:read"]);
+      levels.set(run.workspaceId, ok);
+    }
+    if (ok) readable.push(run.id);
+  }
+  return runEventIdsByRun(deps.db, readable);
+}
+
 export async function listRunEvents(deps: RunDeps, actor: Actor, runId: string): Promise<RunEventRecord[]> {
   const row = await findRunById(deps.db, runId);
   if (!row) throw new NotFoundError("run", runId);
@@ -141,13 +241,13 @@ export async function readRunPermissions(deps: RunDeps, actor: Actor, run: Run):
     id: run.workspaceId,
     organization: run.organization,
   });
-  const actions = runActions({ ...run, cancelRequested: run.cancelRequested });
+  // Who may act (TFE `permissions`); whether the run allows it now is `actions`.
   return {
-    canApply: atLeast(level, "write"),
-    canCancel: atLeast(level, "write"),
-    canDiscard: atLeast(level, "write"),
-    canForceCancel: atLeast(level, "admin") && actions.isForceCancelable,
-    canForceExecute: atLeast(level, "admin"),
+    canApply: atLeast(level, workspaceActionLevels["run:apply"]),
+    canCancel: atLeast(level, workspaceActionLevels["run:cancel"]),
+    canDiscard: atLeast(level, workspaceActionLevels["run:discard"]),
+    canForceCancel: atLeast(level, workspaceActionLevels["run:force-cancel"]),
+    canForceExecute: atLeast(level, workspaceActionLevels["run:force-execute"]),
   };
 }
 

@@ -20,6 +20,8 @@ export const CreateRunInput = z.strictObject({
   refreshOnly: z.boolean().optional(),
   targetAddrs: z.array(address).max(1000).optional(),
   replaceAddrs: z.array(address).max(1000).optional(),
+  policyPaths: z.array(z.string().min(1).max(1024)).max(100).optional(),
+  invokeActionAddrs: z.array(address).max(100).optional(),
   planOnly: z.boolean().optional(),
   autoApply: z.boolean().optional(),
   allowEmptyApply: z.boolean().optional(),
@@ -30,11 +32,32 @@ export const CreateRunInput = z.strictObject({
 });
 export type CreateRunInput = z.input<typeof CreateRunInput>;
 
+export const RunOperation = z.enum([
+  "plan_only",
+  "plan_and_apply",
+  "destroy",
+  "refresh_only",
+  "empty_apply",
+  "save_plan",
+]);
+
 export const ListRunsInput = z.strictObject({
   statuses: z.array(z.string().max(64)).max(30).optional(),
-  operations: z
-    .array(z.enum(["plan_only", "plan_and_apply", "destroy", "refresh_only"]))
-    .max(4)
-    .optional(),
+  operations: z.array(RunOperation).max(6).optional(),
+  sources: z.array(z.string().max(64)).max(10).optional(),
+  /**
+   * `search[user]` / `search[commit]`: the VCS user and commit of a run. Runs here never come from VCS, so
+   * a search on either matches nothing.
+   */
+  vcsSearch: z.boolean().optional(),
+  /** `search[basic]`: run id or message, case-insensitive substring. */
+  search: z.string().max(255).optional(),
 });
 export type ListRunsInput = z.input<typeof ListRunsInput>;
+
+export const ListOrganizationRunsInput = ListRunsInput.extend({
+  workspaceNames: z.array(z.string().max(255)).max(100).optional(),
+  /** Runs here never use agent pools: naming any matches nothing. */
+  agentPoolNames: z.array(z.string().max(255)).max(100).optional(),
+});
+export type ListOrganizationRunsInput = z.input<typeof ListOrganizationRunsInput>;

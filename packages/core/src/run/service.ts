@@ -1,5 +1,6 @@
 import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
 import type { PhaseResult } from "@terrapod/runner-protocol";
+import type { WorkspaceSubject } from "../access/index.ts";
 import { cancelRun, confirmRun, discardRun, forceExecuteRun } from "./act-on-run.ts";
 import { createRun } from "./create-run.ts";
 import type { RunDeps } from "./deps.ts";
@@ -18,8 +19,12 @@ import {
 import type { Run } from "./model.ts";
 import { findRunById } from "./queries.ts";
 import {
+  countWorkspaceRuns,
   getRun,
   getRunByPhase,
+  getRunEvent,
+  listOrganizationRuns,
+  listRunEventIds,
   listRunEvents,
   listRunQueue,
   listWorkspaceRuns,
@@ -28,7 +33,7 @@ import {
   readRunPermissions,
 } from "./read-runs.ts";
 import { scheduleWorkspace, workspacesWithPendingRuns } from "./schedule-workspace.ts";
-import type { CreateRunInput, ListRunsInput } from "./schemas.ts";
+import type { CreateRunInput, ListOrganizationRunsInput, ListRunsInput } from "./schemas.ts";
 
 export function createRunService(deps: RunDeps) {
   return {
@@ -37,11 +42,23 @@ export function createRunService(deps: RunDeps) {
     byPhase: (actor: Actor, phaseId: string) => getRunByPhase(deps, actor, phaseId),
     list: (actor: Actor, workspaceId: string, input: ListRunsInput, page: PageRequest) =>
       listWorkspaceRuns(deps, actor, workspaceId, input, page),
+    listForOrganization: (
+      actor: Actor,
+      organization: OrganizationName,
+      input: ListOrganizationRunsInput,
+      page: PageRequest,
+    ) => listOrganizationRuns(deps, actor, organization, input, page),
+    /** How many runs each workspace the caller may read runs of has had (`workspace-kpis-runs-count`). */
+    countByWorkspace: (actor: Actor, workspaces: readonly WorkspaceSubject[]) =>
+      countWorkspaceRuns(deps, actor, workspaces),
     queue: (actor: Actor, organization: OrganizationName, page: PageRequest) =>
       listRunQueue(deps, actor, organization, page),
     capacity: (actor: Actor, organization: OrganizationName) =>
       readOrganizationCapacity(deps, actor, organization),
     events: (actor: Actor, id: string) => listRunEvents(deps, actor, id),
+    event: (actor: Actor, id: string) => getRunEvent(deps, actor, id),
+    /** The `run-events` relationship of runs the caller read. */
+    eventIds: (actor: Actor, list: readonly Run[]) => listRunEventIds(deps, actor, list),
     permissions: (actor: Actor, run: Run) => readRunPermissions(deps, actor, run),
     confirm: (actor: Actor, id: string, comment?: string) => confirmRun(deps, actor, id, comment),
     discard: (actor: Actor, id: string) => discardRun(deps, actor, id),

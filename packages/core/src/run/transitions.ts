@@ -1,7 +1,14 @@
 import { type Executor, type RunRow, runEvents, runs } from "@terrapod/db";
 import { eq } from "drizzle-orm";
 import type { CoreDeps } from "../shared/deps.ts";
-import { type PhaseStatus, type RunEvent, type RunStatus, type Transition, transition } from "./lifecycle.ts";
+import {
+  type PhaseStatus,
+  type RunEvent,
+  type RunFlags,
+  type RunStatus,
+  type Transition,
+  transition,
+} from "./lifecycle.ts";
 
 const phaseTimestampKey: Record<PhaseStatus, string | undefined> = {
   pending: "pending-at",
@@ -13,14 +20,17 @@ const phaseTimestampKey: Record<PhaseStatus, string | undefined> = {
   unreachable: undefined,
 };
 
-export function flagsOf(row: RunRow) {
+export function flagsOf(row: RunRow, now: Date): RunFlags {
   return {
     status: row.status as RunStatus,
     planOnly: row.planOnly,
     savePlan: row.savePlan,
     autoApply: row.autoApply,
     allowEmptyApply: row.allowEmptyApply,
-    cancelRequested: row.cancelRequestedAt !== null,
+    forceCancelOpen:
+      row.cancelRequestedAt !== null &&
+      row.forceCancelAvailableAt !== null &&
+      row.forceCancelAvailableAt.getTime() <= now.getTime(),
   };
 }
 
@@ -36,8 +46,9 @@ export async function applyRunEvent(
   extra: Partial<typeof runs.$inferInsert> = {},
   actor?: string,
 ): Promise<Transition> {
-  const t = transition(flagsOf(row), event);
-  const now = deps.clock.now().toISOString();
+  const at = deps.clock.now();
+  const t = transition(flagsOf(row, at), event);
+  const now = at.toISOString();
   const statusTimestamps = { ...row.statusTimestamps };
   if (t.status !== row.status) {
     statusTimestamps[`${t.status.replace(/_/g, "-")}-at`] = now;

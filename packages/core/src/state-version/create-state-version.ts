@@ -55,6 +55,7 @@ export async function createStateVersion(
   const outputs = input.jsonStateOutputs === undefined ? undefined : decodeOutputs(input.jsonStateOutputs);
   await assertSuccessor(deps.db, ws.currentStateVersionId, {
     serial: input.serial,
+    md5: input.md5,
     lineage: input.lineage,
     force: input.force ?? false,
   });

@@ -15,7 +15,9 @@ export async function downloadStateContent(
   kind: "raw" | "json",
 ): Promise<ReadableStream<Uint8Array>> {
   const sv = await findStateVersionRow(deps.db, id);
-  if (sv?.status !== "finalized") throw new NotFoundError("state version", id);
+  // Soft-deleted or permanently deleted content reads as missing, as in TFE.
+  if (sv?.status !== "finalized" || sv.backingData !== "present")
+    throw new NotFoundError("state version", id);
   const purpose = kind === "raw" ? "state-download" : "json-state-download";
   const viaCapability = actor.kind === "capability" && actor.purpose === purpose && actor.resourceId === id;
   if (!viaCapability) {

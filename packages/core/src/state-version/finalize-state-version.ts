@@ -9,18 +9,23 @@ import { findStateVersion, findStateVersionRow } from "./queries.ts";
 import { readOutputs, type StateFacts, type StateOutput } from "./state-file.ts";
 
 /**
- * Checks a new state against the workspace's current one: a higher serial and the same lineage, unless
- * forced. Throws the conflict the client sees.
+ * Checks a new state against the workspace's current one, unless forced: the same lineage, and a higher
+ * serial, or the same serial with byte-identical content (the same MD5, which both upload paths verify
+ * against the bytes). TFE accepts such a re-upload of the current state; it cannot lose an update, because
+ * the content does not change. Throws the conflict the client sees.
  */
 export async function assertSuccessor(
   db: Executor,
   currentId: string | null,
-  next: { serial: number; lineage: string | null | undefined; force: boolean },
+  next: { serial: number; md5: string; lineage: string | null | undefined; force: boolean },
 ): Promise<void> {
   if (next.force || !currentId) return;
   const current = await findStateVersionRow(db, currentId);
   if (!current) return;
-  if (next.serial <= current.serial) throw new StateSerialConflictError(next.serial, current.serial);
+  const reupload = next.serial === current.serial && next.md5.toLowerCase() === current.md5.toLowerCase();
+  if (next.serial <= current.serial && !reupload) {
+    throw new StateSerialConflictError(next.serial, current.serial);
+  }
   if (next.lineage && current.lineage && next.lineage !== current.lineage) {
     throw new StateLineageConflictError(next.lineage, current.lineage);
   }
@@ -54,7 +59,12 @@ export async function finalizeStateVersion(
     }
     const lineage = sv.lineage ?? facts.lineage ?? null;
     try {
-      await assertSuccessor(tx, ws.currentStateVersionId, { serial: sv.serial, lineage, force: sv.force });
+      await assertSuccessor(tx, ws.currentStateVersionId, {
+        serial: sv.serial,
+        md5: sv.md5,
+        lineage,
+        force: sv.force,
+      });
     } catch (err) {
       await tx.update(stateVersions).set({ status: "discarded" }).where(eq(stateVersions.id, id));
       conflict = err;

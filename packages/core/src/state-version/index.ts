@@ -5,3 +5,4 @@ export * from "./model.ts";
 export * from "./service.ts";
 export type { ResourceSummary, StateFacts } from "./state-file.ts";
 export { createStateScanner, scanState } from "./state-file.ts";
+export type { WorkspaceResource } from "./workspace-resources.ts";

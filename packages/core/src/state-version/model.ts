@@ -1,4 +1,5 @@
 import type { RunId, StateVersionId, StateVersionOutputId, WorkspaceId } from "@terrapod/kernel";
+import type { BackingData } from "../shared/backing-data.ts";
 import type { ResourceSummary } from "./state-file.ts";
 
 export type StateVersionStatus = "pending" | "finalized" | "discarded";
@@ -20,6 +21,8 @@ export type StateVersion = {
   readonly outputIds: readonly StateVersionOutputId[];
   readonly createdAt: Date;
   readonly finalizedAt: Date | null;
+  /** Whether the state file is still stored (soft-deleted and permanently deleted ones cannot be read). */
+  readonly backingData: BackingData;
 };
 
 export type StateVersionOutput = {

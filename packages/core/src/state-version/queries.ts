@@ -27,6 +27,7 @@ export function toStateVersion(row: StateVersionRow, outputIds: readonly string[
     outputIds: outputIds as StateVersionOutputId[],
     createdAt: row.createdAt,
     finalizedAt: row.finalizedAt,
+    backingData: row.backingData,
   };
 }
 

@@ -35,7 +35,12 @@ export async function rollbackStateVersion(
   await deps.access.requireWorkspace(actor, "state:write", ws);
   if (!ws.lock || !sameHolder(ws.lock.holder, lockHolderOf(actor))) throw new StateLockRequiredError(ws.id);
   const target = await findStateVersionRow(deps.db, targetId);
-  if (!target || target.workspaceId !== ws.id || target.status !== "finalized") {
+  if (
+    !target ||
+    target.workspaceId !== ws.id ||
+    target.status !== "finalized" ||
+    target.backingData !== "present"
+  ) {
     throw new NotFoundError("state version", targetId);
   }
   const current = await findCurrentStateVersion(deps.db, ws.id);

@@ -1,7 +1,10 @@
 import type { Actor, OrganizationName, PageRequest, WorkspaceId } from "@terrapod/kernel";
+import type { BackingDataAction } from "../shared/backing-data.ts";
 import { type CreateStateVersionInput, createStateVersion } from "./create-state-version.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { downloadStateContent } from "./download-state.ts";
+import { listWorkspaceResources } from "./list-workspace-resources.ts";
+import { manageStateBackingData } from "./manage-backing-data.ts";
 import { hasRecentPendingStateVersion } from "./queries.ts";
 import {
   getStateVersionOutput,
@@ -35,6 +38,11 @@ export function createStateVersionService(deps: StateVersionDeps) {
     output: (actor: Actor, id: string) => getStateVersionOutput(deps, actor, id),
     rollback: (actor: Actor, workspaceId: string, targetId: string) =>
       rollbackStateVersion(deps, actor, workspaceId, targetId),
+    /** The managed resource instances of a workspace's current state. */
+    resources: (actor: Actor, workspaceId: string, page: PageRequest) =>
+      listWorkspaceResources(deps, actor, workspaceId, page),
+    manageBackingData: (actor: Actor, id: string, action: BackingDataAction) =>
+      manageStateBackingData(deps, actor, id, action),
     /** For the run domain: the state an apply produced. */
     saveRunState: (runId: string, workspaceId: string, body: ReadableStream<Uint8Array>) =>
       saveRunState(deps, runId, workspaceId, body),

@@ -61,6 +61,46 @@ describe("state scanner", () => {
     expect(facts.managedInstances).toBe(2);
   });
 
+  test("keeps the instances' index keys (count and for_each), in order, only when every instance has one", () => {
+    const keyed = {
+      version: 4,
+      serial: 1,
+      lineage: "k",
+      outputs: {},
+      resources: [
+        {
+          mode: "managed",
+          type: "t",
+          name: "counted",
+          provider: "p",
+          instances: [
+            { index_key: 0, attributes: { index_key: "not this one" } },
+            { index_key: 1, attributes: {} },
+          ],
+        },
+        {
+          module: 'module.m["a"]',
+          mode: "managed",
+          type: "t",
+          name: "each",
+          provider: "p",
+          instances: [{ attributes: {}, index_key: 'x]"y' }, { index_key: "b" }],
+        },
+        { mode: "managed", type: "t", name: "single", provider: "p", instances: [{ attributes: {} }] },
+      ],
+    };
+    const bytes = new TextEncoder().encode(JSON.stringify(keyed, null, 1));
+    const whole = scanState(bytes);
+    expect(whole.resources.map((r) => [r.name, r.indexKeys])).toEqual([
+      ["counted", [0, 1]],
+      ["each", ['x]"y', "b"]],
+      ["single", undefined],
+    ]);
+    const scanner = createStateScanner();
+    for (let i = 0; i < bytes.length; i++) scanner.write(bytes.subarray(i, i + 1));
+    expect(scanner.end()).toEqual(whole);
+  });
+
   test("works across arbitrary chunk boundaries", () => {
     const bytes = new TextEncoder().encode(JSON.stringify(state));
     const scanner = createStateScanner();

@@ -23,10 +23,18 @@ export type ResourceSummary = {
   module: string;
   provider: string;
   mode: string;
+  /**
+   * The instances' `index_key`s (count/for_each), in state order. Absent when the instances have none,
+   * or when the state has more keyed instances than the summary keeps (`maxIndexKeys`).
+   */
+  indexKeys?: (string | number)[];
 };
 
 /** The per-resource summary keeps at most this many entries; counts always cover the whole state. */
 export const maxResourceSummaries = 10_000;
+
+/** Instance keys kept for the whole state (beyond this, resources are summarized without their keys). */
+export const maxIndexKeys = 100_000;
 
 /** Outputs larger than this are not kept from the raw state (the CLI sends them separately anyway). */
 const maxCaptureBytes = 16 * 1024 * 1024;
@@ -96,16 +104,26 @@ export function createStateScanner() {
   let cap: Capture | undefined;
   let resource: Partial<Record<"mode" | "type" | "name" | "module" | "provider", string>> = {};
   let instances = 0;
+  let indexKeys: (string | number)[] = [];
+  let indexKeysKept = 0;
 
   const fail = (why: string) => {
     failure ??= why;
   };
   const inResources = () => stack[1]?.kind === "array" && stack[0]?.key === "resources";
-  /** Root members and the fields of each resource are the values worth decoding. */
+  /** Inside one element of a resource's `instances` array (an instance object at depth 5). */
+  const inInstance = () =>
+    inResources() &&
+    stack[2]?.key === "instances" &&
+    stack[3]?.kind === "array" &&
+    stack[4]?.kind === "object";
+  /** Root members, the fields of each resource and each instance's key are the values worth decoding. */
   const wants = (depth: number, key: string | undefined) =>
     (depth === 1 && ["serial", "lineage", "terraform_version", "version", "outputs"].includes(key ?? "")) ||
-    (depth === 3 && inResources() && ["mode", "type", "name", "module", "provider"].includes(key ?? ""));
-  const keyMatters = (depth: number) => depth === 1 || (depth === 3 && inResources());
+    (depth === 3 && inResources() && ["mode", "type", "name", "module", "provider"].includes(key ?? "")) ||
+    (depth === 5 && key === "index_key" && inInstance());
+  const keyMatters = (depth: number) =>
+    depth === 1 || (depth === 3 && inResources()) || (depth === 5 && inInstance());
 
   function startCapture(target: Capture["target"], at: number) {
     if (!cap) cap = { target, depth: stack.length, from: at, parts: [], size: 0 };
@@ -145,6 +163,12 @@ export function createStateScanner() {
       if (key === "mode" || key === "type" || key === "name" || key === "module" || key === "provider") {
         resource[key] = value;
       }
+    } else if (
+      depth === 5 &&
+      key === "index_key" &&
+      (typeof value === "string" || typeof value === "number")
+    ) {
+      indexKeys.push(value);
     }
   }
 
@@ -285,6 +309,7 @@ export function createStateScanner() {
         if (kind === "object" && stack.length === 3 && inResources()) {
           resource = {};
           instances = 0;
+          indexKeys = [];
         }
         i++;
         continue;
@@ -317,6 +342,10 @@ export function createStateScanner() {
       const mode = resource.mode ?? "managed";
       if (mode === "managed") facts.managedInstances += instances;
       if (facts.resources.length < maxResourceSummaries) {
+        // Keys only when every instance has one (count/for_each) and the state-wide budget allows.
+        const keyed = indexKeys.length > 0 && indexKeys.length === instances;
+        const keep = keyed && indexKeysKept + indexKeys.length <= maxIndexKeys;
+        if (keep) indexKeysKept += indexKeys.length;
         facts.resources.push({
           name: resource.name,
           type: resource.type,
@@ -324,6 +353,7 @@ export function createStateScanner() {
           module: resource.module ?? "root",
           provider: resource.provider ?? "",
           mode,
+          ...(keep ? { indexKeys } : {}),
         });
       } else {
         facts.resourcesTruncated = true;

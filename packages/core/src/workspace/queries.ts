@@ -7,7 +7,8 @@ import {
   workspaceTags,
 } from "@terrapod/db";
 import type { OrganizationName, PageRequest, RunId, StateVersionId, WorkspaceId } from "@terrapod/kernel";
-import { and, asc, count, eq, exists, ilike, inArray, notExists, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, exists, ilike, inArray, notExists, type SQL, sql } from "drizzle-orm";
+import { runCreatedAt, runStatusIn } from "../run/queries.ts";
 import { decodeLockHolder, type Engine, type ExecutionMode, type Workspace } from "./model.ts";
 
 const tagNamesSql = sql<string[]>`coalesce((
@@ -93,6 +94,9 @@ export type WorkspaceFilter = {
   excludeTags?: readonly string[] | undefined;
   labels?: Readonly<Record<string, string>> | undefined;
   projectId?: string | undefined;
+  /** Comma-separated statuses of the current run. */
+  currentRunStatus?: string | undefined;
+  sort?: "name" | "-name" | "current-run.created-at" | "-current-run.created-at" | undefined;
   extra?: SQL | undefined;
 };
 
@@ -122,14 +126,36 @@ function filterSql(db: Executor, f: WorkspaceFilter): SQL | undefined {
     conds.push(sql`${workspaces.labels} @> ${JSON.stringify(f.labels)}::jsonb`);
   }
   if (f.projectId) conds.push(eq(workspaces.projectId, f.projectId));
+  if (f.currentRunStatus) {
+    const statuses = f.currentRunStatus
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (statuses.length > 0) conds.push(runStatusIn(db, workspaces.currentRunId, statuses));
+  }
   if (f.extra) conds.push(f.extra);
   return and(...conds);
 }
 
+/** `sort`: by name (unique per organization), or by the current run's creation time, name breaking ties. */
+function orderSql(sort: WorkspaceFilter["sort"]): SQL[] {
+  switch (sort) {
+    case undefined:
+    case "name":
+      return [asc(workspaces.name)];
+    case "-name":
+      return [desc(workspaces.name)];
+    case "current-run.created-at":
+      return [sql`${runCreatedAt(workspaces.currentRunId)} asc nulls last`, asc(workspaces.name)];
+    case "-current-run.created-at":
+      return [sql`${runCreatedAt(workspaces.currentRunId)} desc nulls last`, asc(workspaces.name)];
+  }
+}
+
 /**
- * Workspaces in name order (stable: names are unique per organization), one page and the total. The
- * page's ids are found first (an index walk), and only those rows are expanded: with OFFSET the
- * per-row tag subquery would otherwise run for every skipped row of a deep page.
+ * Workspaces in the requested order (name by default), one page and the total. The page's ids are found
+ * first (an index walk), and only those rows are expanded: with OFFSET the per-row tag subquery would
+ * otherwise run for every skipped row of a deep page.
  */
 export async function listWorkspaceRows(
   db: Executor,
@@ -142,7 +168,7 @@ export async function listWorkspaceRows(
       .select({ id: workspaces.id })
       .from(workspaces)
       .where(where)
-      .orderBy(asc(workspaces.name))
+      .orderBy(...orderSql(f.sort))
       .limit(page.size)
       .offset((page.page - 1) * page.size),
     db.select({ n: count() }).from(workspaces).where(where),

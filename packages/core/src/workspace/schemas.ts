@@ -91,5 +91,7 @@ export const ListWorkspacesInput = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   projectId: z.string().max(64).optional(),
   currentRunStatus: z.string().max(64).optional(),
+  /** `name` (the default) or the current run's creation time; `-` for descending. */
+  sort: z.enum(["name", "-name", "current-run.created-at", "-current-run.created-at"]).optional(),
 });
 export type ListWorkspacesInput = z.input<typeof ListWorkspacesInput>;

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { users } from "./users.ts";
 import { workspaces } from "./workspaces.ts";
 
 const ts = () => timestamp({ withTimezone: true, precision: 3 });
@@ -21,6 +22,10 @@ export const configurationVersions = pgTable(
     uploadStartedAt: ts(),
     createdAt: ts().notNull(),
     uploadedAt: ts(),
+    /** The archive in storage: kept, hidden (restorable) or deleted for good. */
+    backingData: text({ enum: ["present", "soft_deleted", "permanently_deleted"] })
+      .notNull()
+      .default("present"),
   },
   (t) => [index("configuration_versions_ws_created_idx").on(t.workspaceId, t.createdAt)],
 );
@@ -45,6 +50,10 @@ export const runs = pgTable(
     refreshOnly: boolean().notNull().default(false),
     targetAddrs: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     replaceAddrs: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Policy directories in the configuration (`policy-paths`), recorded as given. */
+    policyPaths: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Actions to invoke (`-invoke`), as given. */
+    invokeActionAddrs: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     planOnly: boolean().notNull().default(false),
     speculative: boolean().notNull().default(false),
     savePlan: boolean().notNull().default(false),
@@ -60,6 +69,8 @@ export const runs = pgTable(
     /** The effective variables the plan ran with, sealed; the apply must use exactly these. */
     jobVariables: text(),
     createdBy: text(),
+    /** The user who created the run, when a user did (TFE `created-by`). */
+    createdByUserId: text().references(() => users.id, { onDelete: "set null" }),
     hasChanges: boolean(),
     errorMessage: text(),
     statusTimestamps: jsonb().$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
@@ -85,7 +96,11 @@ export const runs = pgTable(
     heartbeatAt: ts(),
     cancelRequestedAt: ts(),
     forceCancelRequested: boolean().notNull().default(false),
+    /** Set with the first cancel request: from then on a running phase may be force-canceled. */
+    forceCancelAvailableAt: ts(),
     confirmedBy: text(),
+    /** The user who confirmed the apply, when a user did (TFE `confirmed-by`). */
+    confirmedByUserId: text().references(() => users.id, { onDelete: "set null" }),
     createdAt: ts().notNull(),
     updatedAt: ts().notNull(),
   },

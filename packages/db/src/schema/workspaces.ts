@@ -114,6 +114,8 @@ export type StateResourceSummary = {
   module: string;
   provider: string;
   mode: string;
+  /** The instances' `index_key`s (count/for_each), in state order; absent when they have none. */
+  indexKeys?: (string | number)[];
 };
 
 export const stateVersions = pgTable(
@@ -142,6 +144,10 @@ export const stateVersions = pgTable(
     createdBy: text(),
     createdAt: ts().notNull(),
     finalizedAt: ts(),
+    /** The state file in storage: kept, hidden (restorable) or deleted for good. */
+    backingData: text({ enum: ["present", "soft_deleted", "permanently_deleted"] })
+      .notNull()
+      .default("present"),
   },
   (t) => [index("state_versions_ws_created_idx").on(t.workspaceId, t.createdAt)],
 );

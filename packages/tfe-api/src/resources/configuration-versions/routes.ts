@@ -6,6 +6,7 @@ import { jsonApiData, readOptionalJson } from "../../jsonapi/body.ts";
 import { collectionResponse, resourceResponse } from "../../jsonapi/document.ts";
 import { parsePage } from "../../jsonapi/query.ts";
 import { originOf, urlBuilder } from "../../urls.ts";
+import { backingDataActions } from "../shared/backing-data.ts";
 import { serializeConfigurationVersion } from "./serializer.ts";
 
 const cvAttributes: AttributeMap = {
@@ -17,7 +18,28 @@ export function configurationVersionRoutes(deps: TfeDeps) {
   const cvs = deps.configurationVersions;
   const transfer = transferOf(deps);
   const urlsFor = (request: Request) => urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
-  return new Elysia({ name: "tfe.configuration-versions" })
+  const routes = new Elysia({ name: "tfe.configuration-versions" });
+  for (const [path, action] of backingDataActions) {
+    routes.post(
+      `/configuration-versions/:id/actions/${path}`,
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        await cvs.manageBackingData(actor, params.id, action);
+        return new Response(null, { status: 204 });
+      },
+      { parse: "none" },
+    );
+  }
+  return routes
+    .post(
+      "/configuration-versions/:id/actions/archive",
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        await cvs.archive(actor, params.id);
+        return new Response(null, { status: 202 });
+      },
+      { parse: "none" },
+    )
     .post(
       "/workspaces/:id/configuration-versions",
       async ({ request, params }) => {
@@ -28,7 +50,12 @@ export function configurationVersionRoutes(deps: TfeDeps) {
             ? {}
             : mapAttributes(jsonApiData(doc, ["configuration-versions", ""]).attributes, cvAttributes);
         const cv = await cvs.create(actor, params.id, input);
-        return resourceResponse(serializeConfigurationVersion(cv, urlsFor(request)), { status: 201 });
+        return resourceResponse(
+          serializeConfigurationVersion(cv, urlsFor(request), { withUploadUrl: true }),
+          {
+            status: 201,
+          },
+        );
       },
       { parse: "none" },
     )

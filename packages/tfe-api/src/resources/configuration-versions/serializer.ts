@@ -4,7 +4,15 @@ import type { UrlBuilder } from "../../urls.ts";
 
 export const configurationUploadTtlSeconds = 30 * 60;
 
-export function serializeConfigurationVersion(cv: ConfigurationVersion, urls: UrlBuilder): ResourceObject {
+/**
+ * `withUploadUrl`: only the create response carries the upload URL, as in TFE (reads leave it empty;
+ * clients keep the one they were given).
+ */
+export function serializeConfigurationVersion(
+  cv: ConfigurationVersion,
+  urls: UrlBuilder,
+  opts: { withUploadUrl?: boolean } = {},
+): ResourceObject {
   const timestamps: Record<string, string | null> = {};
   if (cv.createdAt) timestamps["queued-at"] = isoTime(cv.createdAt);
   if (cv.uploadedAt) timestamps["finished-at"] = isoTime(cv.uploadedAt);
@@ -22,7 +30,7 @@ export function serializeConfigurationVersion(cv: ConfigurationVersion, urls: Ur
       "status-timestamps": timestamps,
       size: cv.size,
       "upload-url":
-        cv.status === "pending"
+        opts.withUploadUrl && cv.status === "pending"
           ? urls.capability("configuration-upload", cv.id, configurationUploadTtlSeconds)
           : null,
       "changed-files": [],

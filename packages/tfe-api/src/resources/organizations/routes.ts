@@ -26,6 +26,7 @@ const organizationAttributes: AttributeMap = {
     "default-execution-mode": "defaultExecutionMode",
     "send-passing-statuses-for-untriggered-speculative-plans":
       "sendPassingStatusesForUntriggeredSpeculativePlans",
+    "user-tokens-enabled": "userTokensEnabled",
   },
   ignored: [
     "owners-team-saml-role-id",
@@ -34,7 +35,6 @@ const organizationAttributes: AttributeMap = {
     "enforce-hyok",
     "stacks-enabled",
     "registry-monorepo-support-enabled",
-    "user-tokens-enabled",
     "max-ttl-enabled",
   ],
 };

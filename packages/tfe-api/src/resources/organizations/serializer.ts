@@ -26,6 +26,10 @@ export function serializeOrganization(org: Organization, perms: OrganizationPerm
       "fair-run-queuing-enabled": true,
       "plan-expired": false,
       "trial-expires-at": null,
+      // User tokens always work; there are no VCS commit statuses or VCS-driven speculative plans.
+      "user-tokens-enabled": true,
+      "aggregated-commit-status-enabled": false,
+      "speculative-plan-management-enabled": false,
       "owners-team-saml-role-id": null,
       permissions: {
         "can-update": perms.canUpdate,

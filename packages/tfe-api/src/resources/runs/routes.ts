@@ -1,5 +1,12 @@
-import type { Run } from "@terrapod/core";
-import { type Actor, BadRequestError, InvalidError, type OrganizationName } from "@terrapod/kernel";
+import type { ListOrganizationRunsInput, ListRunsInput, Run } from "@terrapod/core";
+import {
+  type Actor,
+  BadRequestError,
+  InternalError,
+  InvalidError,
+  type OrganizationName,
+  type Page,
+} from "@terrapod/kernel";
 import { Elysia } from "elysia";
 import { actorOf, type TfeDeps } from "../../deps.ts";
 import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
@@ -8,6 +15,7 @@ import { collectionResponse, type ResourceObject, resourceResponse } from "../..
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { originOf, type UrlBuilder, urlBuilder } from "../../urls.ts";
 import { serializeConfigurationVersion } from "../configuration-versions/serializer.ts";
+import { serializeUser } from "../users/serializer.ts";
 import { serializeWorkspace } from "../workspaces/serializer.ts";
 import { frameLog } from "./log-framing.ts";
 import {
@@ -32,9 +40,49 @@ const runAttributes: AttributeMap = {
     "save-plan": "savePlan",
     "terraform-version": "terraformVersion",
     variables: "variables",
+    "policy-paths": "policyPaths",
+    "invoke-action-addrs": "invokeActionAddrs",
   },
-  ignored: ["allow-config-generation", "policy-paths", "invoke-action-addrs", "debugging-mode"],
+  ignored: ["allow-config-generation", "debugging-mode"],
 };
+
+const csv = (v: string | null) =>
+  v
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** The filters and searches of `GET …/runs` (workspace and organization lists). */
+function runListInput(sp: URLSearchParams): ListRunsInput {
+  const statuses = csv(sp.get("filter[status]"));
+  const operations = csv(sp.get("filter[operation]"));
+  const sources = csv(sp.get("filter[source]"));
+  const vcsSearch = Boolean(sp.get("search[user]") || sp.get("search[commit]"));
+  const search = sp.get("search[basic]");
+  return {
+    ...(statuses ? { statuses } : {}),
+    ...(operations ? { operations: operations as NonNullable<ListRunsInput["operations"]> } : {}),
+    ...(sources ? { sources } : {}),
+    ...(vcsSearch ? { vcsSearch } : {}),
+    // TFE: search[user] and search[commit] take priority over search[basic].
+    ...(search && !vcsSearch ? { search } : {}),
+  };
+}
+
+function organizationRunListInput(sp: URLSearchParams): ListOrganizationRunsInput {
+  for (const unsupported of ["filter[status_group]", "filter[timeframe]"]) {
+    if (sp.get(unsupported)) {
+      throw new InvalidError(`${unsupported} is not supported`, undefined, "invalid query parameter");
+    }
+  }
+  const workspaceNames = csv(sp.get("filter[workspace_names]"));
+  const agentPoolNames = csv(sp.get("filter[agent_pool_names]"));
+  return {
+    ...runListInput(sp),
+    ...(workspaceNames ? { workspaceNames } : {}),
+    ...(agentPoolNames ? { agentPoolNames } : {}),
+  };
+}
 
 /** Where a run came from, as TFE reports it: the cloud block, the remote backend, or the API. */
 function sourceOf(request: Request): string {
@@ -49,31 +97,57 @@ export function runRoutes(deps: TfeDeps) {
   const runs = deps.runs;
   const urlsFor = (request: Request) => urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
 
-  async function included(actor: Actor, run: Run, include: Set<string>, urls: UrlBuilder) {
+  /** `include=` for one run or a page of runs. */
+  async function included(actor: Actor, list: readonly Run[], include: Set<string>, urls: UrlBuilder) {
     const out: ResourceObject[] = [];
-    if (include.has("plan")) out.push(serializePlan(run, urls));
-    if (include.has("apply")) out.push(serializeApply(run, urls));
+    for (const run of list) {
+      if (include.has("plan")) out.push(serializePlan(run, urls));
+      if (include.has("apply")) out.push(serializeApply(run, urls));
+    }
     if (include.has("workspace")) {
-      const ws = await deps.workspaces.get(actor, run.workspaceId);
-      out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
+      for (const id of new Set(list.map((r) => r.workspaceId))) {
+        const ws = await deps.workspaces.get(actor, id);
+        out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
+      }
     }
     if (include.has("configuration_version") || include.has("configuration-version")) {
-      out.push(
-        serializeConfigurationVersion(
-          await deps.configurationVersions.get(actor, run.configurationVersionId),
-          urls,
-        ),
-      );
+      for (const id of new Set(list.map((r) => r.configurationVersionId))) {
+        out.push(serializeConfigurationVersion(await deps.configurationVersions.get(actor, id), urls));
+      }
+    }
+    if (include.has("created_by") || include.has("created-by")) {
+      const ids = list.flatMap((r) => (r.createdByUserId ? [r.createdByUserId] : []));
+      for (const user of (await deps.users.profiles(actor, ids)).values()) out.push(serializeUser(user));
     }
     return out;
+  }
+
+  /** Run documents for runs the caller read, with their permissions and `run-events` relationship. */
+  async function serializeRuns(actor: Actor, list: readonly (Run & { positionInQueue?: number })[]) {
+    const eventIds = await runs.eventIds(actor, list);
+    return Promise.all(
+      list.map(async (r) =>
+        serializeRun(r, await runs.permissions(actor, r), {
+          eventIds: eventIds.get(r.id),
+          ...(r.positionInQueue !== undefined ? { positionInQueue: r.positionInQueue } : {}),
+        }),
+      ),
+    );
   }
 
   async function render(actor: Actor, run: Run, request: Request, status = 200) {
     const urls = urlsFor(request);
     const include = parseInclude(new URL(request.url).searchParams);
-    return resourceResponse(serializeRun(run, await runs.permissions(actor, run)), {
-      status,
-      included: await included(actor, run, include, urls),
+    const [doc] = await serializeRuns(actor, [run]);
+    if (!doc) throw new InternalError("a run could not be rendered");
+    return resourceResponse(doc, { status, included: await included(actor, [run], include, urls) });
+  }
+
+  async function renderList(actor: Actor, page: Page<Run>, request: Request) {
+    const include = parseInclude(new URL(request.url).searchParams);
+    return collectionResponse(await serializeRuns(actor, page.items), {
+      page,
+      included: await included(actor, page.items, include, urlsFor(request)),
     });
   }
 
@@ -118,28 +192,18 @@ export function runRoutes(deps: TfeDeps) {
     .get("/workspaces/:id/runs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
-      const csv = (v: string | null) =>
-        v
-          ?.split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
-      const statuses = csv(sp.get("filter[status]"));
-      const operations = csv(sp.get("filter[operation]"));
-      const page = await runs.list(
+      return renderList(actor, await runs.list(actor, params.id, runListInput(sp), parsePage(sp)), request);
+    })
+    .get("/organizations/:org/runs", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const sp = new URL(request.url).searchParams;
+      const page = await runs.listForOrganization(
         actor,
-        params.id,
-        {
-          ...(statuses ? { statuses } : {}),
-          ...(operations
-            ? { operations: operations as NonNullable<Parameters<typeof runs.list>[2]["operations"]> }
-            : {}),
-        },
+        params.org as OrganizationName,
+        organizationRunListInput(sp),
         parsePage(sp),
       );
-      const data = await Promise.all(
-        page.items.map(async (r) => serializeRun(r, await runs.permissions(actor, r))),
-      );
-      return collectionResponse(data, { page });
+      return renderList(actor, page, request);
     })
     .get("/organizations/:org/runs/queue", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -148,12 +212,7 @@ export function runRoutes(deps: TfeDeps) {
         params.org as OrganizationName,
         parsePage(new URL(request.url).searchParams),
       );
-      const data = await Promise.all(
-        page.items.map(async (r) =>
-          serializeRun(r, await runs.permissions(actor, r), { positionInQueue: r.positionInQueue }),
-        ),
-      );
-      return collectionResponse(data, { page });
+      return collectionResponse(await serializeRuns(actor, page.items), { page });
     })
     .get("/organizations/:org/capacity", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -165,6 +224,10 @@ export function runRoutes(deps: TfeDeps) {
       return collectionResponse(events.map(serializeRunEvent), {
         page: { page: 1, size: Math.max(events.length, 1), total: events.length },
       });
+    })
+    .get("/run-events/:id", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      return resourceResponse(serializeRunEvent(await runs.event(actor, params.id)));
     })
     .get("/runs/:id/task-stages", async ({ request, params }) => {
       const actor = await actorOf(deps, request);

@@ -1,17 +1,19 @@
 import type { OrganizationCapacity, Run, RunEventRecord, RunPermissions } from "@terrapod/core";
-import { runActions, wireStatus } from "@terrapod/core";
+import { wireStatus } from "@terrapod/core";
 import { isoTime, type ResourceObject } from "../../jsonapi/document.ts";
 import type { UrlBuilder } from "../../urls.ts";
 
 /** The log URL must stay valid while a phase streams; it grants reading that one phase's log. */
 export const logReadTtlSeconds = 6 * 3600;
 
+const userRef = (id: string | null) => ({ data: id ? { type: "users", id } : null });
+
 export function serializeRun(
   run: Run,
   perms: RunPermissions,
-  extra: { positionInQueue?: number } = {},
+  extra: { positionInQueue?: number; eventIds?: readonly string[] | undefined } = {},
 ): ResourceObject {
-  const actions = runActions(run);
+  const actions = run.actions;
   const canceledAt = run.statusTimestamps["canceled-at"] ?? run.statusTimestamps["force-canceled-at"] ?? null;
   return {
     id: run.id,
@@ -21,7 +23,7 @@ export function serializeRun(
       "status-timestamps": run.statusTimestamps,
       "created-at": isoTime(run.createdAt),
       "canceled-at": canceledAt,
-      "force-cancel-available-at": run.cancelRequested ? isoTime(run.updatedAt) : null,
+      "force-cancel-available-at": run.forceCancelAvailableAt ? isoTime(run.forceCancelAvailableAt) : null,
       message: run.message,
       source: run.source,
       "trigger-reason": "manual",
@@ -36,6 +38,8 @@ export function serializeRun(
       "allow-config-generation": false,
       "target-addrs": run.targetAddrs.length > 0 ? run.targetAddrs : null,
       "replace-addrs": run.replaceAddrs.length > 0 ? run.replaceAddrs : null,
+      "policy-paths": run.policyPaths,
+      "invoke-action-addrs": run.invokeActionAddrs,
       "terraform-version": run.engineVersion,
       engine: run.engine,
       variables: run.variables.map((v) => ({ key: v.key, value: v.value })),
@@ -65,10 +69,13 @@ export function serializeRun(
       "cost-estimate": { data: null },
       "policy-checks": { data: [] },
       "task-stages": { data: [] },
-      "run-events": { links: { related: `/api/v2/runs/${run.id}/run-events` } },
+      "run-events": {
+        ...(extra.eventIds ? { data: extra.eventIds.map((id) => ({ type: "run-events", id })) } : {}),
+        links: { related: `/api/v2/runs/${run.id}/run-events` },
+      },
       comments: { data: [] },
-      "created-by": { data: null },
-      "confirmed-by": { data: null },
+      "created-by": userRef(run.createdByUserId),
+      "confirmed-by": userRef(run.confirmedByUserId),
     },
     links: { self: `/api/v2/runs/${run.id}` },
   };
@@ -120,6 +127,7 @@ export function serializeRunEvent(e: RunEventRecord): ResourceObject {
     type: "run-events",
     attributes: { action: e.action, description: e.description, "created-at": isoTime(e.createdAt) },
     relationships: { actor: { data: null }, comment: { data: null } },
+    links: { self: `/api/v2/run-events/${e.id}` },
   };
 }
 

@@ -13,6 +13,7 @@ import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
 import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { capabilityPathPrefix, originOf, urlBuilder } from "../../urls.ts";
+import { backingDataActions } from "../shared/backing-data.ts";
 import { serializeStateVersion, serializeStateVersionOutput } from "./serializer.ts";
 
 const stateVersionAttributes: AttributeMap = {
@@ -54,7 +55,19 @@ export function stateVersionRoutes(deps: TfeDeps) {
     return transfer(request.body);
   }
 
-  return new Elysia({ name: "tfe.state-versions" })
+  const routes = new Elysia({ name: "tfe.state-versions" });
+  for (const [path, action] of backingDataActions) {
+    routes.post(
+      `/state-versions/:id/actions/${path}`,
+      async ({ request, params }) => {
+        const actor = await actorOf(deps, request);
+        await svs.manageBackingData(actor, params.id, action);
+        return new Response(null, { status: 204 });
+      },
+      { parse: "none" },
+    );
+  }
+  return routes
     .post(
       "/workspaces/:id/state-versions",
       async ({ request, params }) => {

@@ -26,7 +26,8 @@ function providersOf(sv: StateVersion): Record<string, Record<string, number>> {
 }
 
 export function serializeStateVersion(sv: StateVersion, urls: UrlBuilder): ResourceObject {
-  const finalized = sv.status === "finalized";
+  // Soft-deleted or permanently deleted content cannot be downloaded: no URL for it.
+  const finalized = sv.status === "finalized" && sv.backingData === "present";
   const pending = sv.status === "pending";
   return {
     id: sv.id,
@@ -92,7 +93,7 @@ export function serializeStateVersionOutput(o: StateVersionOutput): ResourceObje
 }
 
 /** TFE's coarse output type: string, number, bool, array (list/set/tuple) or object (map/object). */
-function simpleType(cty: unknown): string | null {
+export function simpleType(cty: unknown): string | null {
   if (typeof cty === "string") return cty === "dynamic" ? null : cty;
   if (Array.isArray(cty) && typeof cty[0] === "string") {
     return ["list", "set", "tuple"].includes(cty[0]) ? "array" : "object";

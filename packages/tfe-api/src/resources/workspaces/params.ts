@@ -115,5 +115,9 @@ export function listInput(params: URLSearchParams): ListWorkspacesInput {
   const project = params.get("filter[project][id]");
   if (project) out.projectId = project;
   if (Object.keys(labels).length > 0) out.labels = labels;
+  const currentRunStatus = params.get("filter[current-run][status]");
+  if (currentRunStatus) out.currentRunStatus = currentRunStatus;
+  const sort = params.get("sort");
+  if (sort) out.sort = sort as NonNullable<ListWorkspacesInput["sort"]>;
   return out;
 }

@@ -1,5 +1,5 @@
-import type { Workspace } from "@terrapod/core";
-import type { Actor, OrganizationName } from "@terrapod/kernel";
+import type { StateVersionOutput, Workspace } from "@terrapod/core";
+import { type Actor, InternalError, NotFoundError, type OrganizationName } from "@terrapod/kernel";
 import { Elysia } from "elysia";
 import { actorOf, type TfeDeps } from "../../deps.ts";
 import { withWirePointers } from "../../jsonapi/attributes.ts";
@@ -14,9 +14,10 @@ import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { originOf, urlBuilder } from "../../urls.ts";
 import { serializeOrganization } from "../organizations/serializer.ts";
 import { serializeProject } from "../projects/serializer.ts";
+import { serializeRun } from "../runs/serializer.ts";
 import { serializeStateVersion } from "../state-versions/serializer.ts";
 import { listInput, tagRefsFromDocument, workspaceAttributes, workspaceInput } from "./params.ts";
-import { serializeWorkspace } from "./serializer.ts";
+import { serializeWorkspace, serializeWorkspaceOutput, serializeWorkspaceResource } from "./serializer.ts";
 
 /** The lock reason arrives at `data.attributes.reason` (go-tfe) or at the top level. */
 function lockReason(doc: unknown): string | undefined {
@@ -30,13 +31,51 @@ export function workspaceRoutes(deps: TfeDeps) {
   const ws = deps.workspaces;
 
   async function render(actor: Actor, w: Workspace, request: Request, status = 200): Promise<Response> {
+    const [doc, included] = await documents(actor, [w], request);
+    if (!doc?.[0]) throw new InternalError("a workspace could not be rendered");
+    return resourceResponse(doc[0], { status, included });
+  }
+
+  /** Workspace documents with what other domains know of each, and the `include=` resources. */
+  async function documents(
+    actor: Actor,
+    list: readonly Workspace[],
+    request: Request,
+  ): Promise<[ResourceObject[], ResourceObject[]]> {
     const include = parseInclude(new URL(request.url).searchParams);
-    const included = await includesFor(actor, [w], include, request);
-    const varIds = await deps.variables.idsByWorkspace(actor, [w]);
-    return resourceResponse(serializeWorkspace(w, await ws.permissions(actor, w), varIds.get(w.id)), {
-      status,
-      included,
-    });
+    const [varIds, cvIds, runCounts] = await Promise.all([
+      deps.variables.idsByWorkspace(actor, list),
+      deps.configurationVersions.currentIds(actor, list),
+      deps.runs.countByWorkspace(actor, list),
+    ]);
+    const outputs = new Map<string, StateVersionOutput[]>();
+    if (include.has("outputs")) {
+      for (const w of list) outputs.set(w.id, await currentOutputs(actor, w));
+    }
+    const data = await Promise.all(
+      list.map(async (w) =>
+        serializeWorkspace(w, await ws.permissions(actor, w), {
+          variableIds: varIds.get(w.id),
+          currentConfigurationVersionId: cvIds.get(w.id) ?? null,
+          runsCount: runCounts.get(w.id),
+          outputIds: outputs.get(w.id)?.map((o) => o.id),
+        }),
+      ),
+    );
+    const included = await includesFor(actor, list, include, request);
+    for (const list of outputs.values()) included.push(...list.map(serializeWorkspaceOutput));
+    return [data, included];
+  }
+
+  /** The outputs of a workspace's current state; none without a state. */
+  async function currentOutputs(actor: Actor, w: Workspace): Promise<StateVersionOutput[]> {
+    if (!w.currentStateVersionId) return [];
+    try {
+      return await deps.stateVersions.currentOutputs(actor, w.id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return [];
+      throw err;
+    }
   }
 
   async function includesFor(
@@ -46,6 +85,13 @@ export function workspaceRoutes(deps: TfeDeps) {
     request: Request,
   ) {
     const out: ResourceObject[] = [];
+    if (include.has("current_run") || include.has("current-run")) {
+      for (const w of list) {
+        if (!w.currentRunId) continue;
+        const run = await deps.runs.get(actor, w.currentRunId);
+        out.push(serializeRun(run, await deps.runs.permissions(actor, run)));
+      }
+    }
     if (include.has("organization") && list[0]) {
       const org = await deps.organizations.get(actor, list[0].organization);
       out.push(serializeOrganization(org, await deps.organizations.permissions(actor, org.name)));
@@ -75,11 +121,7 @@ export function workspaceRoutes(deps: TfeDeps) {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
       const page = await ws.list(actor, params.org as OrganizationName, listInput(sp), parsePage(sp));
-      const varIds = await deps.variables.idsByWorkspace(actor, page.items);
-      const data = await Promise.all(
-        page.items.map(async (w) => serializeWorkspace(w, await ws.permissions(actor, w), varIds.get(w.id))),
-      );
-      const included = await includesFor(actor, page.items, parseInclude(sp), request);
+      const [data, included] = await documents(actor, page.items, request);
       return collectionResponse(data, { page, included });
     })
     .post(
@@ -179,6 +221,15 @@ export function workspaceRoutes(deps: TfeDeps) {
       },
       { parse: "none" },
     )
+    .get("/workspaces/:id/resources", async ({ request, params }) => {
+      const actor = await actorOf(deps, request);
+      const page = await deps.stateVersions.resources(
+        actor,
+        params.id,
+        parsePage(new URL(request.url).searchParams),
+      );
+      return collectionResponse(page.items.map(serializeWorkspaceResource), { page });
+    })
     .get("/workspaces/:id/relationships/tags", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const w = await ws.get(actor, params.id);

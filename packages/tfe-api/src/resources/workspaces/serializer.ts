@@ -1,5 +1,12 @@
-import type { LockHolder, Workspace, WorkspacePermissions } from "@terrapod/core";
+import type {
+  LockHolder,
+  StateVersionOutput,
+  Workspace,
+  WorkspacePermissions,
+  WorkspaceResource,
+} from "@terrapod/core";
 import { isoTime, type Relationship, type ResourceObject } from "../../jsonapi/document.ts";
+import { simpleType } from "../state-versions/serializer.ts";
 
 function lockedBy(holder: LockHolder | undefined): Relationship {
   if (!holder) return { data: null };
@@ -14,12 +21,24 @@ function lockedBy(holder: LockHolder | undefined): Relationship {
   }
 }
 
-/** `variableIds`: the workspace's own variables (`vars` relationship data), when the caller may read them. */
+/** Facts about a workspace that other domains own; each is left out of the document when not given. */
+export type WorkspaceExtras = {
+  /** The workspace's own variables (`vars` relationship data), when the caller may read them. */
+  readonly variableIds?: readonly string[] | undefined;
+  /** `current-configuration-version` (null: the workspace has none). */
+  readonly currentConfigurationVersionId?: string | null | undefined;
+  /** How many runs the workspace has had (`workspace-kpis-runs-count`). */
+  readonly runsCount?: number | undefined;
+  /** The current state's outputs (`outputs` relationship data, type `workspace-outputs`). */
+  readonly outputIds?: readonly string[] | undefined;
+};
+
 export function serializeWorkspace(
   ws: Workspace,
   perms: WorkspacePermissions,
-  variableIds?: readonly string[],
+  extras: WorkspaceExtras = {},
 ): ResourceObject {
+  const { variableIds, currentConfigurationVersionId, runsCount, outputIds } = extras;
   return {
     id: ws.id,
     type: "workspaces",
@@ -62,7 +81,7 @@ export function serializeWorkspace(
       "plan-duration-average": null,
       "policy-check-failures": null,
       "run-failures": null,
-      "workspace-kpis-runs-count": null,
+      "workspace-kpis-runs-count": runsCount ?? null,
       "latest-change-at": isoTime(ws.updatedAt),
       "setting-overwrites": { "execution-mode": false, "agent-pool": false },
       actions: { "is-destroyable": perms.canDestroy },
@@ -94,12 +113,20 @@ export function serializeWorkspace(
       "current-state-version": {
         data: ws.currentStateVersionId ? { type: "state-versions", id: ws.currentStateVersionId } : null,
       },
-      "current-configuration-version": { data: null },
+      ...(currentConfigurationVersionId !== undefined
+        ? {
+            "current-configuration-version": {
+              data: currentConfigurationVersionId
+                ? { type: "configuration-versions", id: currentConfigurationVersionId }
+                : null,
+            },
+          }
+        : {}),
       "agent-pool": { data: null },
       "ssh-key": { data: null },
       "locked-by": lockedBy(ws.lock?.holder),
       "latest-run": { data: ws.currentRunId ? { type: "runs", id: ws.currentRunId } : null },
-      outputs: { data: [] },
+      ...(outputIds ? { outputs: { data: outputIds.map((id) => ({ type: "workspace-outputs", id })) } } : {}),
       "remote-state-consumers": {
         links: { related: `/api/v2/workspaces/${ws.id}/relationships/remote-state-consumers` },
       },
@@ -111,6 +138,41 @@ export function serializeWorkspace(
     links: {
       self: `/api/v2/organizations/${encodeURIComponent(ws.organization)}/workspaces/${encodeURIComponent(ws.name)}`,
       "self-html": `/app/${encodeURIComponent(ws.organization)}/workspaces/${encodeURIComponent(ws.name)}`,
+    },
+  };
+}
+
+/** An output of the workspace's current state (`include=outputs`); sensitive values stay hidden. */
+export function serializeWorkspaceOutput(o: StateVersionOutput): ResourceObject {
+  return {
+    id: o.id,
+    type: "workspace-outputs",
+    attributes: {
+      name: o.name,
+      sensitive: o.sensitive,
+      "output-type": simpleType(o.type),
+      "detailed-type": o.type ?? null,
+      value: o.sensitive || o.valueHidden ? null : o.value,
+    },
+  };
+}
+
+/** A resource instance of the workspace's current state (`GET /workspaces/:id/resources`). */
+export function serializeWorkspaceResource(r: WorkspaceResource): ResourceObject {
+  return {
+    id: r.id,
+    type: "resources",
+    attributes: {
+      address: r.address,
+      name: r.name,
+      module: r.module,
+      provider: r.provider,
+      "provider-type": r.providerType,
+      "name-index": r.nameIndex,
+      // Per-resource history is not kept: when and by which state version it last changed is unknown.
+      "created-at": null,
+      "updated-at": null,
+      "modified-by-state-version-id": null,
     },
   };
 }

@@ -1,0 +1,66 @@
+import { configurationVersions } from "@terrapod/db";
+import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { hasUnfinishedRunOn } from "../run/queries.ts";
+import { transitionNotAllowed } from "../shared/backing-data.ts";
+import { findWorkspaceForUpdate } from "../workspace/queries.ts";
+import type { ConfigurationVersionDeps } from "./deps.ts";
+import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
+import { currentConfigurationVersionIds, findConfigurationVersion } from "./queries.ts";
+
+/**
+ * `actions/archive`: drops the archive of an uploaded configuration version that is no longer needed. The
+ * workspace's current version and versions that runs still execute are kept; the version then reads as
+ * `archived` and cannot be downloaded or run again.
+ */
+export async function archiveConfigurationVersion(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  id: string,
+): Promise<ConfigurationVersion> {
+  const probe = await findConfigurationVersion(deps.db, id);
+  if (!probe) throw new NotFoundError("configuration version", id);
+  const archived = await deps.db.transaction(async (tx) => {
+    // The workspace row serializes this with uploads and run creation on the workspace.
+    const ws = await findWorkspaceForUpdate(tx, probe.workspaceId);
+    if (!ws) throw new NotFoundError("configuration version", id);
+    await deps.access.requireWorkspace(actor, "configuration:archive", ws);
+    const [row] = await tx
+      .select()
+      .from(configurationVersions)
+      .where(eq(configurationVersions.id, id))
+      .for("update");
+    if (!row) throw new NotFoundError("configuration version", id);
+    if (row.status === "archived") return false;
+    if (row.status !== "uploaded") {
+      throw new ConflictError(
+        `configuration version ${id} is ${row.status}; only an uploaded configuration can be archived`,
+        { id },
+        transitionNotAllowed,
+      );
+    }
+    if ((await currentConfigurationVersionIds(tx, [ws.id])).get(ws.id) === id) {
+      throw new ConflictError(
+        "configuration could not be archived because it is current",
+        { id },
+        transitionNotAllowed,
+      );
+    }
+    if (await hasUnfinishedRunOn(tx, id)) {
+      throw new ConflictError(
+        "configuration could not be archived because a run that has not finished uses it",
+        { id },
+        transitionNotAllowed,
+      );
+    }
+    await tx
+      .update(configurationVersions)
+      .set({ status: "archived" })
+      .where(eq(configurationVersions.id, id));
+    return true;
+  });
+  if (archived) await deps.blobs.delete(configurationBlobKey(probe.workspaceId, id));
+  const cv = await findConfigurationVersion(deps.db, id);
+  if (!cv) throw new NotFoundError("configuration version", id);
+  return cv;
+}

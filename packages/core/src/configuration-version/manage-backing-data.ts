@@ -1,0 +1,65 @@
+import { configurationVersions } from "@terrapod/db";
+import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
+import { eq } from "drizzle-orm";
+import { hasUnfinishedRunOn } from "../run/queries.ts";
+import { type BackingDataAction, nextBackingData, transitionNotAllowed } from "../shared/backing-data.ts";
+import { findWorkspaceForUpdate } from "../workspace/queries.ts";
+import type { ConfigurationVersionDeps } from "./deps.ts";
+import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
+import { currentConfigurationVersionIds, findConfigurationVersion } from "./queries.ts";
+
+/**
+ * TFE's backing-data management for configuration versions (`actions/soft_delete_backing_data`,
+ * `restore_backing_data`, `permanently_delete_backing_data`): a soft-deleted archive cannot be downloaded
+ * or run until it is restored; a permanent delete removes it from storage. The workspace's current
+ * version and versions unfinished runs use are never touched.
+ */
+export async function manageConfigurationBackingData(
+  deps: ConfigurationVersionDeps,
+  actor: Actor,
+  id: string,
+  action: BackingDataAction,
+): Promise<ConfigurationVersion> {
+  const probe = await findConfigurationVersion(deps.db, id);
+  if (!probe) throw new NotFoundError("configuration version", id);
+  await deps.db.transaction(async (tx) => {
+    const ws = await findWorkspaceForUpdate(tx, probe.workspaceId);
+    if (!ws) throw new NotFoundError("configuration version", id);
+    await deps.access.requireWorkspace(actor, "configuration:manage-backing-data", ws);
+    const [row] = await tx
+      .select()
+      .from(configurationVersions)
+      .where(eq(configurationVersions.id, id))
+      .for("update");
+    if (!row) throw new NotFoundError("configuration version", id);
+    if (row.status !== "uploaded") {
+      throw new ConflictError(
+        `configuration version ${id} is ${row.status}; only an uploaded configuration has backing data`,
+        { id },
+        transitionNotAllowed,
+      );
+    }
+    if (action !== "restore") {
+      if ((await currentConfigurationVersionIds(tx, [ws.id])).get(ws.id) === id) {
+        throw new ConflictError(
+          "the backing data of the current configuration cannot be deleted",
+          { id },
+          transitionNotAllowed,
+        );
+      }
+      if (await hasUnfinishedRunOn(tx, id)) {
+        throw new ConflictError(
+          "the backing data of a configuration that an unfinished run uses cannot be deleted",
+          { id },
+          transitionNotAllowed,
+        );
+      }
+    }
+    const next = nextBackingData(`configuration version ${id}`, row.backingData, action);
+    await tx.update(configurationVersions).set({ backingData: next }).where(eq(configurationVersions.id, id));
+  });
+  if (action === "permanently_delete") await deps.blobs.delete(configurationBlobKey(probe.workspaceId, id));
+  const cv = await findConfigurationVersion(deps.db, id);
+  if (!cv) throw new NotFoundError("configuration version", id);
+  return cv;
+}
