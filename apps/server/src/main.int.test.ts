@@ -127,9 +127,14 @@ describe("the server program", () => {
       TERRAPOD_ENCRYPTION_KEY: "k=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
     });
     await waitFor(`http://127.0.0.1:${port}/healthz`, (r) => r.status === 200);
-    const api = await waitFor(`http://127.0.0.1:${port}/api/v2/organizations`, (r) => r.status === 503);
-    const doc = (await api.json()) as { errors: { detail: string }[] };
-    expect(doc.errors[0]?.detail).toContain("database unavailable");
+    // 503 "starting" until the first connection attempt fails, then 503 with the reason
+    let detail = "";
+    for (let i = 0; i < 100 && !detail.includes("database unavailable"); i++) {
+      const res = await waitFor(`http://127.0.0.1:${port}/api/v2/organizations`, (r) => r.status === 503);
+      detail = ((await res.json()) as { errors: { detail: string }[] }).errors[0]?.detail ?? "";
+      await Bun.sleep(50);
+    }
+    expect(detail).toContain("database unavailable");
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
     expect(server.proc.exitCode).toBeNull();
     server.proc.kill("SIGTERM");
