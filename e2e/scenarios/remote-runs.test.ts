@@ -32,7 +32,7 @@ import {
 import { initialized, resourcesConfig } from "./fixtures.ts";
 
 /** A cancel reaches the runner with its next heartbeat: beat every second so Ctrl-C takes effect quickly. */
-const fastHeartbeat = { TERRAPOD_RUNNER_HEARTBEAT_SECONDS: "1", TERRAPOD_RUNNER_STALE_SECONDS: "30" };
+const fastHeartbeat = { TERRAPOD_RUNNER_HEARTBEAT_SECONDS: "1" };
 
 /** A workspace (remote execution, the default) that runs this test's CLI build as its engine. */
 async function remoteWorkspace(t: ScenarioContext, attributes: Record<string, unknown> = {}) {
@@ -91,7 +91,7 @@ function autoApprove(t: ScenarioContext, args: readonly string[] = [], cwd = "ma
   return t.run(["apply", "-auto-approve", "-input=false", "-no-color", ...args], { cwd });
 }
 
-/** The workspace's current state version, outputs by name, and whether it is locked. */
+/** The values of the workspace's current outputs (through the API), by name. */
 async function outputsByName(t: ScenarioContext, workspaceId: string): Promise<Map<unknown, unknown>> {
   const outputs = collectionOf(
     expectOk(await t.api.get(`/api/v2/workspaces/${workspaceId}/current-state-version-outputs`)),
@@ -394,6 +394,7 @@ scenario("workspace variables reach the run, and secrets never show", async (t) 
   };
   for (const path of [
     `/api/v2/workspaces/${ws.id}/vars`,
+    `/api/v2/workspaces/${ws.id}/all-vars`,
     `/api/v2/runs/${run.id}?include=plan,apply,workspace,configuration_version`,
     `/api/v2/runs/${run.id}/run-events`,
     `/api/v2/workspaces/${ws.id}/runs`,
@@ -462,7 +463,7 @@ function queueConfig(input: string): string {
   return `
 resource "terraform_data" "slow" {
   provisioner "local-exec" {
-    command = "echo slow-started; sleep 5"
+    command = "echo slow-started; sleep 6"
   }
 }
 
@@ -584,7 +585,8 @@ scenario("a failing plan or apply errors the run, the CLI shows why, the queue m
   expect(await isLocked(t)).toBe(false);
 
   // Apply-time failure after an interactive confirmation: the apply log carries the error, and what was
-  // created before it is kept in the state.
+  // created before it is kept in the state. (Not with -auto-approve: a run that has already errored when
+  // the CLI reads it after the plan makes the CLI skip the apply log, and Terrapod's applies are that fast.)
   await t.writeFiles({ "main.tf": `${t.cloudBlock({ name: t.workspace })}\n${failingApplyConfig}` });
   const badApply = await applyAnswering(t, "yes");
   expect(badApply.code).toBe(1);

@@ -585,27 +585,40 @@ describe("a run through the runner protocol", () => {
     expect(sv.data.attributes.serial).toBe(1);
   });
 
-  test("a run that ends releases the workspace in the same step, before its log is stored", async () => {
+  test("a run that ends lets go of the workspace in the same step: never ended and still locking", async () => {
     const ws = await workspace("release-with-end");
     const { id: cv } = await configurationVersion(ws);
     const run = await createRun(ws, cv);
     const { runner } = await claim();
-    const lockedNow = async () =>
-      (await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200)).data.attributes
-        .locked;
-    expect(await lockedNow()).toBe(true);
-    // The phase's log cannot be stored (a file stands where its directory would go): storing it after
-    // the run ended fails, and must not leave the ended run holding the workspace.
-    const logDir = join(t.dataDir, "blobs", "logs", ws);
-    await mkdir(logDir, { recursive: true });
-    await writeFile(join(logDir, run.data.id), "in the way");
-    const finish = await runner("/api/runner/v1/result", {
+    // A large log: storing it when the phase ends takes a while, during which the run is watched.
+    const chunk = new Uint8Array(4 * 1024 * 1024).fill(0x2e);
+    for (let offset = 0; offset < 4 * chunk.byteLength; offset += chunk.byteLength) {
+      const res = await runner("/api/runner/v1/logs", {
+        method: "POST",
+        body: chunk,
+        headers: { "x-log-offset": String(offset) },
+      });
+      expect(res.status).toBe(200);
+    }
+    let finished = false;
+    const finish = runner("/api/runner/v1/result", {
       method: "POST",
       body: JSON.stringify({ version: 1, status: "errored", errorMessage: "boom" }),
+    }).finally(() => {
+      finished = true;
     });
-    expect(finish.ok).toBe(false);
+    // Whenever the run is seen ended, a later read of the workspace must find it unlocked.
+    const seen: { status: string; locked: boolean }[] = [];
+    while (!finished) {
+      const status = await runStatus(run.data.id);
+      if (status === "errored") {
+        const doc = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
+        seen.push({ status, locked: doc.data.attributes.locked });
+      }
+    }
+    expect((await finish).status).toBe(204);
+    expect(seen.filter((s) => s.locked)).toEqual([]);
     expect(await runStatus(run.data.id)).toBe("errored");
-    expect(await lockedNow()).toBe(false);
   });
 });
 
