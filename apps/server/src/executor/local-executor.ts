@@ -83,7 +83,9 @@ export function createLocalExecutor(deps: LocalExecutorDeps) {
     void drain(proc.stdout, job);
     void drain(proc.stderr, job);
     void proc.exited.then(async (code) => {
-      running.delete(job.runId);
+      // The next phase of the same run may already have started (a plan's runner exits after its
+      // apply was claimed): only forget this entry if it is still the current one.
+      if (running.get(job.runId) === entry) running.delete(job.runId);
       if (entry.killTimer) clearTimeout(entry.killTimer);
       deps.log.info({ runId: job.runId, phase: job.phase, code }, "runner exited");
       if (code !== 0) {
