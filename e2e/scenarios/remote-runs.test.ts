@@ -585,8 +585,7 @@ scenario("a failing plan or apply errors the run, the CLI shows why, the queue m
   expect(await isLocked(t)).toBe(false);
 
   // Apply-time failure after an interactive confirmation: the apply log carries the error, and what was
-  // created before it is kept in the state. (Not with -auto-approve: a run that has already errored when
-  // the CLI reads it after the plan makes the CLI skip the apply log, and Terrapod's applies are that fast.)
+  // created before it is kept in the state.
   await t.writeFiles({ "main.tf": `${t.cloudBlock({ name: t.workspace })}\n${failingApplyConfig}` });
   const badApply = await applyAnswering(t, "yes");
   expect(badApply.code).toBe(1);
@@ -604,6 +603,15 @@ scenario("a failing plan or apply errors the run, the CLI shows why, the queue m
     "terraform_data.ok",
   ]);
   expect(await isLocked(t)).toBe(false);
+
+  // The same failure with -auto-approve: the CLI reads the run only after the plan log, and an apply
+  // that had already errored by then would end the command without its log; Terrapod holds such an
+  // apply until the CLI has read the plan log to its end, so the error is shown.
+  const badAuto = await autoApprove(t);
+  expect(badAuto.code).toBe(1);
+  const autoText = flatten(`${badAuto.stdout}\n${badAuto.stderr}`);
+  expect(autoText).toContain("about-to-fail");
+  expect(autoText).toContain("local-exec provisioner error");
 
   // Neither errored run holds the workspace: the next apply runs at once and removes the tainted one.
   await t.writeFiles({ "main.tf": `${t.cloudBlock({ name: t.workspace })}\n${recoveredConfig}` });

@@ -346,6 +346,58 @@ describe("the run queue", () => {
   });
 });
 
+describe("an auto-applied CLI run", () => {
+  test("its apply waits until the CLI has read the plan log to its end", async () => {
+    const ws = await workspace("cli-auto-apply");
+    const { id: cv } = await configurationVersion(ws);
+    const created = await json<Doc<Record<string, unknown>>>(
+      await t.api("/api/v2/runs", {
+        method: "POST",
+        headers: { "x-terraform-integration": "cloud" },
+        body: JSON.stringify({
+          data: {
+            type: "runs",
+            attributes: { "auto-apply": true },
+            relationships: {
+              workspace: { data: { type: "workspaces", id: ws } },
+              "configuration-version": { data: { type: "configuration-versions", id: cv } },
+            },
+          },
+        }),
+      }),
+      201,
+    );
+    expect(created.data.attributes.source).toBe("terraform+cloud");
+    const plan = await claim();
+    await plan.runner("/api/runner/v1/logs", {
+      method: "POST",
+      body: "Plan: 1 to add\n",
+      headers: { "x-log-offset": "0" },
+    });
+    await plan.runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "finished", hasChanges: true }),
+    });
+    expect(await runStatus(created.data.id)).toBe("apply_queued");
+    // nobody read the log yet: the apply is held
+    expect(await t.server.services.runs.execution.claim("test-runner")).toBeUndefined();
+    const planDoc = await json<Doc<{ "log-read-url": string }>>(
+      await t.api(`/api/v2/runs/${created.data.id}/plan`),
+      200,
+    );
+    const url = planDoc.data.attributes["log-read-url"];
+    const all = new Uint8Array(await (await fetch(`${url}?offset=0&limit=65536`)).arrayBuffer());
+    expect(all.at(-1)).toBe(3);
+    const apply = await claim();
+    expect(apply.job.phase).toBe("apply");
+    expect(apply.job.runId).toBe(created.data.id);
+    await apply.runner("/api/runner/v1/result", {
+      method: "POST",
+      body: JSON.stringify({ version: 1, status: "finished" }),
+    });
+  });
+});
+
 describe("a run through the runner protocol", () => {
   test("plan, logs, confirm, apply, state saved, workspace released", async () => {
     const ws = await workspace("full-run");

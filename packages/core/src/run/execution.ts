@@ -1,7 +1,7 @@
 import { runs } from "@terrapod/db";
 import { type Actor, ConflictError, ForbiddenError, NotFoundError, type RunId } from "@terrapod/kernel";
 import { type JobSpec, type PhaseResult, protocolVersion } from "@terrapod/runner-protocol";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, not, type SQL, sql } from "drizzle-orm";
 import { findWorkspaceById, findWorkspaceForUpdate, releaseRunLock } from "../workspace/queries.ts";
 import type { RunDeps } from "./deps.ts";
 import { runningStatuses, terminalStatuses } from "./lifecycle.ts";
@@ -24,11 +24,28 @@ export type ClaimedJob = {
  * take the same phase). Applies go before plans, non-speculative before speculative, then queue order.
  */
 export async function claimNextJob(deps: RunDeps, executorId: string): Promise<ClaimedJob | undefined> {
+  const holdUntil = new Date(deps.clock.now().getTime() - cliApplyHoldMs).toISOString();
   const job = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .select()
       .from(runs)
-      .where(inArray(runs.status, ["plan_queued", "apply_queued"]))
+      .where(
+        and(
+          inArray(runs.status, ["plan_queued", "apply_queued"]),
+          // An auto-applied CLI run's apply waits until the CLI has read the plan's log to its end (or a
+          // few seconds): the CLI looks at the run only then, and an apply that already errored would
+          // end the command without showing why.
+          not(
+            and(
+              eq(runs.status, "apply_queued"),
+              eq(runs.autoApply, true),
+              inArray(runs.source, [...cliSources]),
+              isNull(runs.planLogReadAt),
+              sql`${runs.statusTimestamps}->>'apply-queued-at' > ${holdUntil}`,
+            ) as SQL,
+          ),
+        ),
+      )
       .orderBy(
         sql`case when ${runs.status} = 'apply_queued' then 0 else 1 end`,
         asc(runs.speculative),
@@ -66,6 +83,24 @@ export async function claimNextJob(deps: RunDeps, executorId: string): Promise<C
   await deps.logs.delete(logStreamName(job.phaseId));
   const { phaseId: _phaseId, ...claimed } = job;
   return claimed;
+}
+
+/** Runs created by the CLIs (cloud block, remote backend): their users watch the log stream. */
+const cliSources = ["terraform+cloud", "terraform"] as const;
+/** How long an auto-applied CLI run's apply waits for the CLI to finish reading the plan log. */
+const cliApplyHoldMs = 10_000;
+
+/**
+ * The plan's log was read to its end marker: an auto-applied CLI run's apply may start now.
+ * Called by the log transport (a capability read of the plan log).
+ */
+export async function markPlanLogRead(deps: RunDeps, planId: string): Promise<void> {
+  const updated = await deps.db
+    .update(runs)
+    .set({ planLogReadAt: deps.clock.now() })
+    .where(and(eq(runs.planId, planId), isNull(runs.planLogReadAt)))
+    .returning({ status: runs.status });
+  if (updated[0]?.status === "apply_queued") deps.signals.runQueued();
 }
 
 /** The job token's run, if the token is for the phase executing now (anything else is a stale runner). */

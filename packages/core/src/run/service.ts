@@ -9,6 +9,7 @@ import {
   claimNextJob,
   finishJobPhase,
   getJobArtifact,
+  markPlanLogRead,
   putJobArtifact,
   readJobSpec,
   readPhaseLog,
@@ -66,6 +67,8 @@ export function createRunService(deps: RunDeps) {
     forceExecute: (actor: Actor, id: string) => forceExecuteRun(deps, actor, id),
     planJson: (actor: Actor, planId: string, name: "plan-json" | "provider-schemas") =>
       readPlanArtifact(deps, actor, planId, name),
+    /** The plan's log end marker was served (see claimNextJob). */
+    planLogRead: (planId: string) => markPlanLogRead(deps, planId),
     readLog: (actor: Actor, phaseId: string, offset: number, limit: number) =>
       readPhaseLog(deps, actor, phaseId, offset, limit),
     /** Runner protocol (the actor is the job's run token). */

@@ -98,6 +98,8 @@ export const runs = pgTable(
     forceCancelRequested: boolean().notNull().default(false),
     /** Set with the first cancel request: from then on a running phase may be force-canceled. */
     forceCancelAvailableAt: ts(),
+    /** When the CLI finished reading the plan's log (its end marker was served). */
+    planLogReadAt: ts(),
     confirmedBy: text(),
     /** The user who confirmed the apply, when a user did (TFE `confirmed-by`). */
     confirmedByUserId: text().references(() => users.id, { onDelete: "set null" }),

@@ -17,7 +17,7 @@ async function drain(opts: { started: boolean; complete: boolean }, limit: numbe
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (let i = 0; i < 50; i++) {
-    const chunk = await frameLog(reader(opts), offset, limit);
+    const { bytes: chunk } = await frameLog(reader(opts), offset, limit);
     if (chunk.byteLength === 0) break;
     chunks.push(chunk);
     offset += chunk.byteLength;
@@ -27,7 +27,7 @@ async function drain(opts: { started: boolean; complete: boolean }, limit: numbe
 
 describe("log framing", () => {
   test("nothing before the phase starts", async () => {
-    expect((await frameLog(reader({ started: false, complete: false }), 0, 100)).byteLength).toBe(0);
+    expect((await frameLog(reader({ started: false, complete: false }), 0, 100)).bytes.byteLength).toBe(0);
   });
 
   test("STX, the log, then ETX once, as the last byte", async () => {
@@ -60,7 +60,9 @@ describe("log framing", () => {
       started: true,
       complete: true,
     });
-    expect([...(await frameLog(empty, 0, 10))]).toEqual([0x02, 0x03]);
-    expect((await frameLog(empty, 2, 10)).byteLength).toBe(0);
+    expect([...(await frameLog(empty, 0, 10)).bytes]).toEqual([0x02, 0x03]);
+    expect((await frameLog(empty, 0, 10)).ended).toBe(true);
+    expect((await frameLog(empty, 2, 10)).bytes.byteLength).toBe(0);
+    expect((await frameLog(empty, 2, 10)).ended).toBe(false);
   });
 });

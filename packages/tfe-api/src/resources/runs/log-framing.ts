@@ -12,12 +12,12 @@ export async function frameLog(
   read: (logOffset: number, logLimit: number) => Promise<LogSlice>,
   offset: number,
   limit: number,
-): Promise<Uint8Array> {
+): Promise<{ bytes: Uint8Array; ended: boolean }> {
   const withStx = offset === 0;
   const logOffset = Math.max(0, offset - 1);
   const room = withStx ? limit - 1 : limit;
   const slice = await read(logOffset, Math.max(room, 0));
-  if (!slice.started) return new Uint8Array();
+  if (!slice.started) return { bytes: new Uint8Array(), ended: false };
   const reachesEnd = logOffset + slice.data.byteLength >= slice.total;
   // ETX sits at framed position total+1: include it once, when this response reaches it and has room.
   const addEtx =
@@ -31,5 +31,5 @@ export async function frameLog(
   out.set(slice.data, i);
   i += slice.data.byteLength;
   if (addEtx) out[i] = ETX;
-  return out;
+  return { bytes: out, ended: addEtx };
 }

@@ -300,7 +300,12 @@ export function runRoutes(deps: TfeDeps) {
       if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(limit) || limit < 1) {
         throw new BadRequestError("offset and limit must be non-negative integers");
       }
-      const body = await frameLog((o, l) => runs.readLog(actor, actor.resourceId, o, l), offset, limit);
-      return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": "text/plain" } });
+      const { bytes, ended } = await frameLog(
+        (o, l) => runs.readLog(actor, actor.resourceId, o, l),
+        offset,
+        limit,
+      );
+      if (ended && actor.resourceId.startsWith("plan-")) await runs.planLogRead(actor.resourceId);
+      return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": "text/plain" } });
     });
 }

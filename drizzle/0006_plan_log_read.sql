@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "plan_log_read_at" timestamp (3) with time zone;
