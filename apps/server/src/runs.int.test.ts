@@ -390,7 +390,7 @@ describe("an auto-applied CLI run", () => {
     expect(all.at(-1)).toBe(3);
     const apply = await claim();
     expect(apply.job.phase).toBe("apply");
-    expect(apply.job.runId).toBe(created.data.id);
+    expect(String(apply.job.runId)).toBe(created.data.id);
     await apply.runner("/api/runner/v1/result", {
       method: "POST",
       body: JSON.stringify({ version: 1, status: "finished" }),
