@@ -1,12 +1,12 @@
 import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { hasUnfinishedRunOn } from "../run/queries.ts";
 import { transitionNotAllowed } from "../shared/backing-data.ts";
 import { findWorkspaceForUpdate } from "../workspace/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
+import { configurationInUse } from "./in-use.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
-import { currentConfigurationVersionIds, findConfigurationVersion } from "./queries.ts";
+import { findConfigurationVersion } from "./queries.ts";
 
 /**
  * `actions/archive`: drops the archive of an uploaded configuration version that is no longer needed. The
@@ -39,16 +39,12 @@ export async function archiveConfigurationVersion(
         transitionNotAllowed,
       );
     }
-    if ((await currentConfigurationVersionIds(tx, [ws.id])).get(ws.id) === id) {
+    const inUse = await configurationInUse(tx, ws.id, id);
+    if (inUse) {
       throw new ConflictError(
-        "configuration could not be archived because it is current",
-        { id },
-        transitionNotAllowed,
-      );
-    }
-    if (await hasUnfinishedRunOn(tx, id)) {
-      throw new ConflictError(
-        "configuration could not be archived because a run that has not finished uses it",
+        inUse === "current"
+          ? "configuration could not be archived because it is current"
+          : "configuration could not be archived because a run that has not finished uses it",
         { id },
         transitionNotAllowed,
       );

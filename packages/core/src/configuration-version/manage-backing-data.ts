@@ -1,12 +1,12 @@
 import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { hasUnfinishedRunOn } from "../run/queries.ts";
 import { type BackingDataAction, nextBackingData, transitionNotAllowed } from "../shared/backing-data.ts";
 import { findWorkspaceForUpdate } from "../workspace/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
+import { configurationInUse } from "./in-use.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
-import { currentConfigurationVersionIds, findConfigurationVersion } from "./queries.ts";
+import { findConfigurationVersion } from "./queries.ts";
 
 /**
  * TFE's backing-data management for configuration versions (`actions/soft_delete_backing_data`,
@@ -39,21 +39,15 @@ export async function manageConfigurationBackingData(
         transitionNotAllowed,
       );
     }
-    if (action !== "restore") {
-      if ((await currentConfigurationVersionIds(tx, [ws.id])).get(ws.id) === id) {
-        throw new ConflictError(
-          "the backing data of the current configuration cannot be deleted",
-          { id },
-          transitionNotAllowed,
-        );
-      }
-      if (await hasUnfinishedRunOn(tx, id)) {
-        throw new ConflictError(
-          "the backing data of a configuration that an unfinished run uses cannot be deleted",
-          { id },
-          transitionNotAllowed,
-        );
-      }
+    const inUse = action === "restore" ? undefined : await configurationInUse(tx, ws.id, id);
+    if (inUse) {
+      throw new ConflictError(
+        inUse === "current"
+          ? "the backing data of the current configuration cannot be deleted"
+          : "the backing data of a configuration that an unfinished run uses cannot be deleted",
+        { id },
+        transitionNotAllowed,
+      );
     }
     const next = nextBackingData(`configuration version ${id}`, row.backingData, action);
     await tx.update(configurationVersions).set({ backingData: next }).where(eq(configurationVersions.id, id));
