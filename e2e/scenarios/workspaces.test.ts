@@ -67,7 +67,55 @@ scenario("workspaces selected by tags: init, list, new and select", async (t) =>
   expect((await currentState(t.api, wsB.id)).state.outputs?.greeting?.value).toBe("hello-alpha");
   const wsA = await readWorkspace(t.api, t.organization, a);
   expect((await t.api.get(`/api/v2/workspaces/${wsA.id}/current-state-version`)).status).toBe(404);
+
+  // `workspace delete`: an empty workspace goes (through safe-delete); one with resources only with -force.
+  expect((await t.run(["workspace", "select", a])).code).toBe(0);
+  const deleted = await t.run(["workspace", "delete", created]);
+  expect(deleted.code).toBe(0);
+  expect((await t.api.get(`/api/v2/organizations/${t.organization}/workspaces/${created}`)).status).toBe(404);
+  const kept = await t.run(["workspace", "delete", b]);
+  expect(kept.code).toBe(1);
+  expect((await t.api.get(`/api/v2/organizations/${t.organization}/workspaces/${b}`)).status).toBe(200);
+  const forced = await t.run(["workspace", "delete", "-force", b]);
+  expect(forced.code).toBe(0);
+  expect((await t.api.get(`/api/v2/organizations/${t.organization}/workspaces/${b}`)).status).toBe(404);
 });
+
+scenario(
+  'backend "remote" with a workspace prefix: init, list and new map onto prefixed workspaces',
+  async (t) => {
+    const prefix = `${t.uniqueName("svc")}-`;
+    await t.createWorkspace(`${prefix}dev`, { "execution-mode": "local" });
+    await t.createWorkspace(`${prefix}prod`, { "execution-mode": "local" });
+    await t.createWorkspace(t.uniqueName("unrelated"), { "execution-mode": "local" });
+    await t.writeFiles({
+      "main.tf": `terraform {
+  backend "remote" {
+    hostname     = "${t.hostname}"
+    organization = "${t.organization}"
+    workspaces { prefix = "${prefix}" }
+  }
+}
+${resourcesConfig()}`,
+    });
+    // Several workspaces match the prefix: init asks which one (the choice comes from stdin).
+    const init = await t.run(["init"], { stdin: "1\n" });
+    expect(init.code).toBe(0);
+    expect(init.stdout).toContain('Successfully configured the backend "remote"');
+    expect(init.stdout).toContain("1. dev");
+    const listed = parseList((await t.run(["workspace", "list"])).stdout);
+    expect(listed.names).toEqual(["dev", "prod"]);
+    const made = await t.run(["workspace", "new", "staging"]);
+    expect(made.code).toBe(0);
+    expect((await readWorkspace(t.api, t.organization, `${prefix}staging`)).attributes.name).toBe(
+      `${prefix}staging`,
+    );
+    const applied = await t.run(["apply", "-auto-approve", "-input=false"]);
+    expect(applied.code).toBe(0);
+    const staging = await readWorkspace(t.api, t.organization, `${prefix}staging`);
+    expect((await currentState(t.api, staging.id)).state.outputs?.greeting?.value).toBe("hello-alpha");
+  },
+);
 
 scenario("a workspace selected by name is the only CLI workspace", async (t) => {
   await t.createWorkspace(t.workspace, { "execution-mode": "local" });
