@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { expectJson as json } from "./test-http.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
 
 let t: TestServer;
@@ -13,12 +14,6 @@ afterAll(async () => {
 type Doc<T = Record<string, unknown>> = {
   data: { id: string; attributes: T; relationships: Record<string, { data: unknown }> };
 };
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 function stateFile(serial: number, lineage: string, outputs: Record<string, unknown> = {}): string {
   return JSON.stringify({ version: 4, terraform_version: "1.5.7", serial, lineage, outputs, resources: [] });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateTokenSecret, hashToken } from "@terrapod/core";
 import { tokens } from "@terrapod/db";
 import { randomIdPart } from "@terrapod/kernel";
+import { expectJson as ok, expectProblem as problem } from "./test-http.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
 
 type Resource = {
@@ -12,7 +13,6 @@ type Resource = {
 };
 type Doc = { data: Resource; included?: Resource[] };
 type ListDoc = { data: Resource[]; included?: Resource[]; meta?: { pagination: Record<string, unknown> } };
-type ErrorDoc = { errors: { status: string; detail?: string; source?: { pointer: string } }[] };
 
 let t: TestServer;
 
@@ -42,20 +42,6 @@ async function send(method: string, path: string, data?: unknown, token?: string
     ...(data === undefined ? {} : { body: JSON.stringify(data) }),
     ...(token === undefined ? {} : { token }),
   });
-}
-
-async function ok<T>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-async function problem(res: Response, status: number): Promise<ErrorDoc["errors"][number]> {
-  expect(res.status).toBe(status);
-  const doc = (await res.json()) as ErrorDoc;
-  const first = doc.errors[0];
-  if (!first) throw new Error("no error entry");
-  return first;
 }
 
 async function createOrganization(name: string): Promise<void> {
