@@ -1,5 +1,19 @@
 import { expect } from "bun:test";
 
+/** A JSON:API resource object as the tests read it. */
+export type Resource = {
+  id: string;
+  type: string;
+  attributes: Record<string, unknown>;
+  relationships?: Record<string, { data?: unknown }>;
+};
+export type Doc = { data: Resource; included?: Resource[] };
+export type ListDoc = {
+  data: Resource[];
+  included?: Resource[];
+  meta?: { pagination: Record<string, unknown> };
+};
+
 /** One JSON:API error entry. */
 export type ErrorEntry = { status: string; title?: string; detail?: string; source?: { pointer: string } };
 

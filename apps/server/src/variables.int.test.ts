@@ -2,17 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { generateTokenSecret, hashToken } from "@terrapod/core";
 import { tokens } from "@terrapod/db";
 import { randomIdPart } from "@terrapod/kernel";
-import { expectJson as ok, expectProblem as problem } from "./test-http.ts";
+import {
+  type Doc,
+  type ListDoc,
+  expectJson as ok,
+  expectProblem as problem,
+  type Resource,
+} from "./test-http.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
-
-type Resource = {
-  id: string;
-  type: string;
-  attributes: Record<string, unknown>;
-  relationships?: Record<string, { data?: unknown }>;
-};
-type Doc = { data: Resource; included?: Resource[] };
-type ListDoc = { data: Resource[]; included?: Resource[]; meta?: { pagination: Record<string, unknown> } };
 
 let t: TestServer;
 
