@@ -2,9 +2,9 @@ import { isUniqueViolation, variableSetVariables } from "@terrapod/db";
 import type { Actor } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
 import { VariableKeyTakenError } from "../variable/errors.ts";
-import type { Variable, VariableAttributes } from "../variable/model.ts";
+import type { Variable } from "../variable/model.ts";
 import { CreateVariableInput } from "../variable/schemas.ts";
-import { storedColumns, toVariable } from "../variable/stored.ts";
+import { newVariableColumns, toVariable } from "../variable/stored.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import { variableSetFor } from "./set-access.ts";
 
@@ -19,17 +19,11 @@ export async function createSetVariable(
   const input = parseInput(CreateVariableInput, raw);
   const id = deps.ids("variable");
   const now = deps.clock.now();
-  const attrs: VariableAttributes = {
-    key: input.key,
-    category: input.category,
-    hcl: input.hcl ?? false,
-    sensitive: input.sensitive ?? false,
-    description: input.description ?? "",
-  };
+  const { attrs, columns } = newVariableColumns(deps.secrets, id, input);
   const row = {
     id,
     varsetId: set.id,
-    ...storedColumns(deps.secrets, id, attrs, { plaintext: input.value ?? "" }, id),
+    ...columns,
     createdAt: now,
     updatedAt: now,
   };

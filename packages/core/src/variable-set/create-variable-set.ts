@@ -3,8 +3,7 @@ import { type Actor, InternalError, NotFoundError, type OrganizationName } from 
 import { findOrganizationByName } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import { VariableKeyTakenError } from "../variable/errors.ts";
-import type { VariableAttributes } from "../variable/model.ts";
-import { storedColumns } from "../variable/stored.ts";
+import { newVariableColumns } from "../variable/stored.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import { VariableSetNameTakenError } from "./errors.ts";
 import type { VariableSet } from "./model.ts";
@@ -49,17 +48,10 @@ export async function createVariableSet(
       await setVariableSetProjects(tx, id, projectIds, "add");
       for (const v of input.variables ?? []) {
         const varId = deps.ids("variable");
-        const attrs: VariableAttributes = {
-          key: v.key,
-          category: v.category,
-          hcl: v.hcl ?? false,
-          sensitive: v.sensitive ?? false,
-          description: v.description ?? "",
-        };
         await tx.insert(variableSetVariables).values({
           id: varId,
           varsetId: id,
-          ...storedColumns(deps.secrets, varId, attrs, { plaintext: v.value ?? "" }, varId),
+          ...newVariableColumns(deps.secrets, varId, v).columns,
           createdAt: now,
           updatedAt: now,
         });

@@ -5,7 +5,7 @@ import { parseInput } from "../shared/validate.ts";
 import { VariableKeyTakenError } from "../variable/errors.ts";
 import type { Variable } from "../variable/model.ts";
 import { UpdateVariableInput } from "../variable/schemas.ts";
-import { attributesOf, mergeAttributes, storedColumns, toVariable } from "../variable/stored.ts";
+import { changedVariableColumns, toVariable } from "../variable/stored.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import { findSetVariableRow } from "./queries.ts";
 import { variableSetFor } from "./set-access.ts";
@@ -25,10 +25,8 @@ export async function updateSetVariable(
       const row = await findSetVariableRow(tx, variableId, { forUpdate: true });
       if (row?.varsetId !== set.id) throw new NotFoundError("variable", variableId);
       const input = parseInput(UpdateVariableInput, raw);
-      const attrs = mergeAttributes(attributesOf(row), input);
+      const { attrs, columns } = changedVariableColumns(deps.secrets, row, input);
       key = attrs.key;
-      const value = input.value === undefined ? { keptSealed: row.value } : { plaintext: input.value ?? "" };
-      const columns = storedColumns(deps.secrets, row.id, attrs, value, row.versionId);
       const updated = { ...row, ...columns, updatedAt: deps.clock.now() };
       await tx
         .update(variableSetVariables)

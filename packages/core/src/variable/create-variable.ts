@@ -3,9 +3,9 @@ import type { Actor } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
 import type { VariableDeps } from "./deps.ts";
 import { VariableKeyTakenError } from "./errors.ts";
-import type { Variable, VariableAttributes } from "./model.ts";
+import type { Variable } from "./model.ts";
 import { CreateVariableInput } from "./schemas.ts";
-import { storedColumns, toVariable } from "./stored.ts";
+import { newVariableColumns, toVariable } from "./stored.ts";
 import { workspaceForVariables } from "./workspace-access.ts";
 
 /** Creates a workspace variable; its value is sealed at rest whether or not it is sensitive. */
@@ -19,14 +19,7 @@ export async function createVariable(
   const input = parseInput(CreateVariableInput, raw);
   const id = deps.ids("variable");
   const now = deps.clock.now();
-  const attrs: VariableAttributes = {
-    key: input.key,
-    category: input.category,
-    hcl: input.hcl ?? false,
-    sensitive: input.sensitive ?? false,
-    description: input.description ?? "",
-  };
-  const columns = storedColumns(deps.secrets, id, attrs, { plaintext: input.value ?? "" }, id);
+  const { attrs, columns } = newVariableColumns(deps.secrets, id, input);
   const row = { id, workspaceId: ws.id, ...columns, createdAt: now, updatedAt: now };
   try {
     await deps.db.insert(variables).values(row);

@@ -3,7 +3,15 @@ import { InvalidError, type WorkspaceId } from "@terrapod/kernel";
 import type { SecretSealer } from "../shared/secrets.ts";
 import { SensitiveVariableError } from "./errors.ts";
 import type { VariableAttributes } from "./model.ts";
-import { mergeAttributes, nextVersionId, type StoredVariable, storedColumns, toVariable } from "./stored.ts";
+import {
+  changedVariableColumns,
+  mergeAttributes,
+  newVariableColumns,
+  nextVersionId,
+  type StoredVariable,
+  storedColumns,
+  toVariable,
+} from "./stored.ts";
 
 /** A reversible fake sealer that records the AAD it was given. */
 function fakeSealer() {
@@ -120,5 +128,28 @@ describe("storedColumns and toVariable", () => {
     expect(() =>
       toVariable({ ...moved, id: "var-2" }, { kind: "workspace", id: "ws-1" as WorkspaceId }, sealer),
     ).toThrow("wrong aad");
+  });
+});
+
+describe("newVariableColumns and changedVariableColumns", () => {
+  test("a new variable gets TFE's defaults and an empty value when none is given", () => {
+    const { sealer } = fakeSealer();
+    const { attrs: made, columns } = newVariableColumns(sealer, "var-3", { key: "zone", category: "env" });
+    expect(made).toEqual({ key: "zone", category: "env", hcl: false, sensitive: false, description: "" });
+    expect(sealer.decrypt(columns.value, "variable:var-3")).toBe("");
+    expect(columns.versionId).toBe(nextVersionId("var-3", made, columns.value));
+  });
+
+  test("an update without a value keeps the sealed value; with one, reseals it", () => {
+    const { sealer, calls } = fakeSealer();
+    const row = stored({}, sealer);
+    calls.length = 0;
+    const kept = changedVariableColumns(sealer, row, { description: "where" });
+    expect(kept.columns.value).toBe(row.value);
+    expect(kept.attrs.description).toBe("where");
+    expect(kept.columns.versionId).not.toBe(row.versionId);
+    expect(calls).toEqual([]);
+    const changed = changedVariableColumns(sealer, row, { value: "us-east-2" });
+    expect(sealer.decrypt(changed.columns.value, "variable:var-1")).toBe("us-east-2");
   });
 });

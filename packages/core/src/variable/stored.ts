@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { InvalidError, type VariableId } from "@terrapod/kernel";
+import type { z } from "zod";
 import type { SecretSealer } from "../shared/secrets.ts";
 import { SensitiveVariableError } from "./errors.ts";
 import {
@@ -10,6 +11,7 @@ import {
   type VariableOwner,
   variableAad,
 } from "./model.ts";
+import type { CreateVariableInput } from "./schemas.ts";
 
 /**
  * Helpers shared by workspace variables and variable-set variables, which are stored alike: every value
@@ -141,4 +143,27 @@ export function storedColumns(
     value: sealed,
     versionId: nextVersionId(previousVersion, attrs, sealed),
   };
+}
+
+/** The attributes and columns of a new variable, with TFE's defaults for what the input leaves out. */
+export function newVariableColumns(
+  secrets: SecretSealer,
+  id: string,
+  input: z.output<typeof CreateVariableInput>,
+) {
+  const attrs: VariableAttributes = {
+    key: input.key,
+    category: input.category,
+    hcl: input.hcl ?? false,
+    sensitive: input.sensitive ?? false,
+    description: input.description ?? "",
+  };
+  return { attrs, columns: storedColumns(secrets, id, attrs, { plaintext: input.value ?? "" }, id) };
+}
+
+/** The attributes and columns of an updated variable: the value is resealed only when the input sets one. */
+export function changedVariableColumns(secrets: SecretSealer, row: StoredVariable, input: VariableChanges) {
+  const attrs = mergeAttributes(attributesOf(row), input);
+  const value = input.value === undefined ? { keptSealed: row.value } : { plaintext: input.value ?? "" };
+  return { attrs, columns: storedColumns(secrets, row.id, attrs, value, row.versionId) };
 }

@@ -7,7 +7,7 @@ import { VariableKeyTakenError } from "./errors.ts";
 import type { Variable } from "./model.ts";
 import { findVariableRowForUpdate } from "./queries.ts";
 import { UpdateVariableInput } from "./schemas.ts";
-import { attributesOf, mergeAttributes, storedColumns, toVariable } from "./stored.ts";
+import { changedVariableColumns, toVariable } from "./stored.ts";
 import { workspaceForVariables } from "./workspace-access.ts";
 
 /**
@@ -29,10 +29,8 @@ export async function updateVariable(
       }
       await workspaceForVariables(deps, tx, actor, row.workspaceId, "variable:write");
       const input = parseInput(UpdateVariableInput, raw);
-      const attrs = mergeAttributes(attributesOf(row), input);
+      const { attrs, columns } = changedVariableColumns(deps.secrets, row, input);
       key = attrs.key;
-      const value = input.value === undefined ? { keptSealed: row.value } : { plaintext: input.value ?? "" };
-      const columns = storedColumns(deps.secrets, row.id, attrs, value, row.versionId);
       const updated = { ...row, ...columns, updatedAt: deps.clock.now() };
       await tx
         .update(variables)
