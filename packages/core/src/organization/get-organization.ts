@@ -1,7 +1,7 @@
-import { type Actor, NotFoundError, type OrganizationName } from "@terrapod/kernel";
+import type { Actor, OrganizationName } from "@terrapod/kernel";
 import type { OrganizationDeps } from "./deps.ts";
 import type { Organization } from "./model.ts";
-import { findOrganizationByName } from "./queries.ts";
+import { organizationNamed } from "./queries.ts";
 
 /** Reads an organization the actor can see; NotFoundError otherwise (hidden and missing look the same). */
 export async function getOrganization(
@@ -10,7 +10,6 @@ export async function getOrganization(
   name: OrganizationName,
 ): Promise<Organization> {
   await deps.access.requireOrganization(actor, "organization:read", name);
-  const org = await findOrganizationByName(deps.db, name);
-  if (!org) throw new NotFoundError("organization", name);
+  const org = await organizationNamed(deps.db, name);
   return org;
 }

@@ -1,5 +1,11 @@
 import { type Executor, type OrganizationRow, organizations } from "@terrapod/db";
-import type { OrganizationId, OrganizationName, PageRequest, ProjectId } from "@terrapod/kernel";
+import {
+  NotFoundError,
+  type OrganizationId,
+  type OrganizationName,
+  type PageRequest,
+  type ProjectId,
+} from "@terrapod/kernel";
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { defaultProjectIdSql } from "../project/queries.ts";
 import type { ExecutionMode } from "../workspace/model.ts";
@@ -25,6 +31,13 @@ const fromSelected = (r: Selected) => toOrganization(r.org, r.defaultProjectId);
 export async function findOrganizationByName(db: Executor, name: string): Promise<Organization | undefined> {
   const [row] = await selectOrganizations(db).where(eq(organizations.name, name)).limit(1);
   return row ? fromSelected(row) : undefined;
+}
+
+/** The organization of that name; NotFoundError when there is none. */
+export async function organizationNamed(db: Executor, name: string): Promise<Organization> {
+  const org = await findOrganizationByName(db, name);
+  if (!org) throw new NotFoundError("organization", name);
+  return org;
 }
 
 export async function findOrganizationById(db: Executor, id: string): Promise<Organization | undefined> {

@@ -1,6 +1,6 @@
 import { isUniqueViolation, projects } from "@terrapod/db";
-import { type Actor, InternalError, NotFoundError, type OrganizationName } from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import { type Actor, InternalError, type OrganizationName } from "@terrapod/kernel";
+import { organizationNamed } from "../organization/queries.ts";
 import type { ProjectDeps } from "./deps.ts";
 import { ProjectNameTakenError } from "./errors.ts";
 import type { Project } from "./model.ts";
@@ -21,8 +21,7 @@ export async function createProject(
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {
-      const org = await findOrganizationByName(tx, organization);
-      if (!org) throw new NotFoundError("organization", organization);
+      const org = await organizationNamed(tx, organization);
       await tx.insert(projects).values({
         id,
         organizationId: org.id,

@@ -1,11 +1,5 @@
-import {
-  type Actor,
-  NotFoundError,
-  type OrganizationName,
-  type Page,
-  type PageRequest,
-} from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
+import { organizationNamed } from "../organization/queries.ts";
 import type { ProjectDeps } from "./deps.ts";
 import type { Project } from "./model.ts";
 import { parseProjectInput } from "./parse-input.ts";
@@ -22,8 +16,7 @@ export async function listProjects(
 ): Promise<Page<Project>> {
   await deps.access.requireOrganization(actor, "organization:read", organization);
   const input = parseProjectInput(ListProjectsInput, raw);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   const { items, total } = await listProjectRows(
     deps.db,
     { organizationId: org.id, names: input.names, query: input.query },

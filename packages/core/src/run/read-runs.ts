@@ -9,7 +9,7 @@ import {
 } from "@terrapod/kernel";
 import { and, count, eq, inArray } from "drizzle-orm";
 import { atLeast, type WorkspaceSubject, workspaceActionLevels } from "../access/index.ts";
-import { findOrganizationByName } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import { findWorkspaceById } from "../workspace/queries.ts";
 import type { RunDeps } from "./deps.ts";
@@ -98,8 +98,7 @@ export async function listOrganizationRuns(
 ): Promise<Page<Run>> {
   const input = parseInput(ListOrganizationRunsInput, raw);
   await deps.access.requireOrganization(actor, "organization:read", organization);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   if ((await deps.access.visibleWorkspaces(actor, organization)) === "none") {
     return { items: [], total: 0, page: page.page, size: page.size };
   }
@@ -150,8 +149,7 @@ export async function listRunQueue(
   page: PageRequest,
 ): Promise<Page<Run & { positionInQueue: number }>> {
   await deps.access.requireOrganization(actor, "organization:read", organization);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   const statuses = ["pending", "plan_queued", "apply_queued", "planning", "applying"];
   const { rows, total } = await listRunRows(deps.db, { organizationId: org.id, statuses }, page, "oldest");
   let position = (page.page - 1) * page.size;

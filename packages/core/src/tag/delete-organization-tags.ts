@@ -1,7 +1,7 @@
 import { tags } from "@terrapod/db";
-import { type Actor, NotFoundError, type OrganizationName } from "@terrapod/kernel";
+import type { Actor, OrganizationName } from "@terrapod/kernel";
 import { and, eq, inArray } from "drizzle-orm";
-import { findOrganizationByName } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/queries.ts";
 import type { TagDeps } from "./deps.ts";
 
 /** Deletes tags (and their workspace assignments) from an organization. */
@@ -12,8 +12,7 @@ export async function deleteOrganizationTags(
   tagIds: readonly string[],
 ): Promise<void> {
   await deps.access.requireOrganization(actor, "organization:manage-tags", organization);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   if (tagIds.length === 0) return;
   await deps.db.delete(tags).where(and(eq(tags.organizationId, org.id), inArray(tags.id, [...tagIds])));
 }

@@ -1,6 +1,6 @@
 import { isUniqueViolation, variableSets, variableSetVariables } from "@terrapod/db";
-import { type Actor, InternalError, NotFoundError, type OrganizationName } from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import { type Actor, InternalError, type OrganizationName } from "@terrapod/kernel";
+import { organizationNamed } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import { VariableKeyTakenError } from "../variable/errors.ts";
 import { newVariableColumns } from "../variable/stored.ts";
@@ -30,8 +30,7 @@ export async function createVariableSet(
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {
-      const org = await findOrganizationByName(tx, organization);
-      if (!org) throw new NotFoundError("organization", organization);
+      const org = await organizationNamed(tx, organization);
       await tx.insert(variableSets).values({
         id,
         organizationId: org.id,

@@ -1,11 +1,5 @@
-import {
-  type Actor,
-  NotFoundError,
-  type OrganizationName,
-  type Page,
-  type PageRequest,
-} from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
+import { organizationNamed } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
@@ -22,8 +16,7 @@ export async function listVariableSets(
 ): Promise<Page<VariableSet>> {
   await deps.access.requireOrganization(actor, "varset:read", organization);
   const input = parseInput(ListVariableSetsInput, raw);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   const { items, total } = await listVariableSetRows(
     deps.db,
     { organizationId: org.id, query: input.query },

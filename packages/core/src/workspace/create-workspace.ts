@@ -3,11 +3,10 @@ import {
   type Actor,
   InternalError,
   InvalidError,
-  NotFoundError,
   type OrganizationName,
   type WorkspaceId,
 } from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/queries.ts";
 import { ensureDefaultProject, findProjectInOrganization } from "../project/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import { attachTags, ensureTags } from "../tag/queries.ts";
@@ -29,8 +28,7 @@ export async function createWorkspace(
   const id = deps.ids("workspace") as WorkspaceId;
   try {
     return await deps.db.transaction(async (tx) => {
-      const org = await findOrganizationByName(tx, organization);
-      if (!org) throw new NotFoundError("organization", organization);
+      const org = await organizationNamed(tx, organization);
       let projectId: string;
       if (input.projectId) {
         const project = await findProjectInOrganization(tx, org.id, input.projectId);

@@ -1,11 +1,5 @@
-import {
-  type Actor,
-  NotFoundError,
-  type OrganizationName,
-  type Page,
-  type PageRequest,
-} from "@terrapod/kernel";
-import { findOrganizationByName } from "../organization/queries.ts";
+import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
+import { organizationNamed } from "../organization/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { WorkspaceDeps } from "./deps.ts";
 import type { Workspace } from "./model.ts";
@@ -21,8 +15,7 @@ export async function listWorkspaces(
 ): Promise<Page<Workspace>> {
   await deps.access.requireOrganization(actor, "organization:read", organization);
   const input = parseInput(ListWorkspacesInput, raw);
-  const org = await findOrganizationByName(deps.db, organization);
-  if (!org) throw new NotFoundError("organization", organization);
+  const org = await organizationNamed(deps.db, organization);
   const visibility = await deps.access.visibleWorkspaces(actor, organization);
   if (visibility === "none") return { items: [], total: 0, page: page.page, size: page.size };
   const { items, total } = await listWorkspaceRows(deps.db, { ...input, organizationId: org.id }, page);
