@@ -2,9 +2,9 @@ import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { transitionNotAllowed } from "../shared/backing-data.ts";
-import { findWorkspaceForUpdate } from "../workspace/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { configurationInUse } from "./in-use.ts";
+import { lockConfigurationVersionForChange } from "./lock-for-change.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
 
@@ -18,20 +18,9 @@ export async function archiveConfigurationVersion(
   actor: Actor,
   id: string,
 ): Promise<ConfigurationVersion> {
-  const probe = await findConfigurationVersion(deps.db, id);
-  if (!probe) throw new NotFoundError("configuration version", id);
-  const archived = await deps.db.transaction(async (tx) => {
-    // The workspace row serializes this with uploads and run creation on the workspace.
-    const ws = await findWorkspaceForUpdate(tx, probe.workspaceId);
-    if (!ws) throw new NotFoundError("configuration version", id);
-    await deps.access.requireWorkspace(actor, "configuration:archive", ws);
-    const [row] = await tx
-      .select()
-      .from(configurationVersions)
-      .where(eq(configurationVersions.id, id))
-      .for("update");
-    if (!row) throw new NotFoundError("configuration version", id);
-    if (row.status === "archived") return false;
+  const archivedIn = await deps.db.transaction(async (tx) => {
+    const { ws, row } = await lockConfigurationVersionForChange(deps, tx, actor, id, "configuration:archive");
+    if (row.status === "archived") return undefined;
     if (row.status !== "uploaded") {
       throw new ConflictError(
         `configuration version ${id} is ${row.status}; only an uploaded configuration can be archived`,
@@ -53,9 +42,9 @@ export async function archiveConfigurationVersion(
       .update(configurationVersions)
       .set({ status: "archived" })
       .where(eq(configurationVersions.id, id));
-    return true;
+    return ws.id;
   });
-  if (archived) await deps.blobs.delete(configurationBlobKey(probe.workspaceId, id));
+  if (archivedIn) await deps.blobs.delete(configurationBlobKey(archivedIn, id));
   const cv = await findConfigurationVersion(deps.db, id);
   if (!cv) throw new NotFoundError("configuration version", id);
   return cv;

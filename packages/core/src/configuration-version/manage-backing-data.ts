@@ -2,9 +2,9 @@ import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { type BackingDataAction, nextBackingData, transitionNotAllowed } from "../shared/backing-data.ts";
-import { findWorkspaceForUpdate } from "../workspace/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { configurationInUse } from "./in-use.ts";
+import { lockConfigurationVersionForChange } from "./lock-for-change.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
 
@@ -20,18 +20,14 @@ export async function manageConfigurationBackingData(
   id: string,
   action: BackingDataAction,
 ): Promise<ConfigurationVersion> {
-  const probe = await findConfigurationVersion(deps.db, id);
-  if (!probe) throw new NotFoundError("configuration version", id);
-  await deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, probe.workspaceId);
-    if (!ws) throw new NotFoundError("configuration version", id);
-    await deps.access.requireWorkspace(actor, "configuration:manage-backing-data", ws);
-    const [row] = await tx
-      .select()
-      .from(configurationVersions)
-      .where(eq(configurationVersions.id, id))
-      .for("update");
-    if (!row) throw new NotFoundError("configuration version", id);
+  const workspaceId = await deps.db.transaction(async (tx) => {
+    const { ws, row } = await lockConfigurationVersionForChange(
+      deps,
+      tx,
+      actor,
+      id,
+      "configuration:manage-backing-data",
+    );
     if (row.status !== "uploaded") {
       throw new ConflictError(
         `configuration version ${id} is ${row.status}; only an uploaded configuration has backing data`,
@@ -51,8 +47,9 @@ export async function manageConfigurationBackingData(
     }
     const next = nextBackingData(`configuration version ${id}`, row.backingData, action);
     await tx.update(configurationVersions).set({ backingData: next }).where(eq(configurationVersions.id, id));
+    return ws.id;
   });
-  if (action === "permanently_delete") await deps.blobs.delete(configurationBlobKey(probe.workspaceId, id));
+  if (action === "permanently_delete") await deps.blobs.delete(configurationBlobKey(workspaceId, id));
   const cv = await findConfigurationVersion(deps.db, id);
   if (!cv) throw new NotFoundError("configuration version", id);
   return cv;
