@@ -9,7 +9,7 @@ import { test } from "bun:test";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { startTestServer, type TestServer } from "../../apps/server/src/test-server.ts";
+import { startTestServer, type TestServer } from "../../apps/server/src/testing/test-server.ts";
 import { type CliBinary, e2eConfig } from "../config.ts";
 import {
   type ApiClient,

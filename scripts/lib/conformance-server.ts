@@ -7,7 +7,7 @@
  *
  *   bun scripts/lib/conformance-server.ts <cert.pem> <key.pem>
  */
-import { startTestServer } from "../../apps/server/src/test-server.ts";
+import { startTestServer } from "../../apps/server/src/testing/test-server.ts";
 
 const [cert, key] = process.argv.slice(2);
 if (!cert || !key) {

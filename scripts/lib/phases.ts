@@ -72,9 +72,11 @@ export function commandsPhase(name: string, description: string, steps: readonly
   };
 }
 
-export const checkPhase = commandsPhase("check", "biome check and tsc", [
+export const checkPhase = commandsPhase("check", "biome check, tsc and the structure rules", [
   { label: "bunx biome check .", cmd: [bun, "x", "biome", "check", "."] },
   { label: "bunx tsc -p tsconfig.json", cmd: [bun, "x", "tsc", "-p", "tsconfig.json"] },
+  // Import boundaries, core domains, environment reads and sizes (scripts/lib/structure-rules.ts).
+  { label: "bun scripts/check-structure.ts", cmd: [bun, "scripts/check-structure.ts"] },
 ]);
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,12 +1,7 @@
 import { access, constants as fsConstants, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  extractArchive,
-  InvalidArchiveError,
-  type JobSpec,
-  type PhaseResult,
-  protocolVersion,
-} from "@terrapod/runner-protocol";
+import { extractArchive, InvalidArchiveError } from "@terrapod/archive";
+import { type JobSpec, type PhaseResult, protocolVersion } from "@terrapod/runner-protocol";
 import type { Logger } from "pino";
 import { runApplyPhase } from "./apply-phase.ts";
 import type { Cancellation } from "./cancellation.ts";

@@ -11,8 +11,8 @@ import { gzipSync } from "node:zlib";
 import type { ArtifactName, Engine, JobSpec, JobVariable } from "@terrapod/runner-protocol";
 import { pack } from "tar-stream";
 import { createTestCertificates } from "../../../e2e/lib/tls.ts";
-import { type FakeJob, type FakeRunnerServer, startFakeRunnerServer } from "./fake-runner-server.ts";
-import { engineBinaryDir, testEngines } from "./testing-env.ts";
+import { type FakeJob, type FakeRunnerServer, startFakeRunnerServer } from "./testing/fake-runner-server.ts";
+import { engineBinaryDir, testEngines } from "./testing/testing-env.ts";
 
 const binaryDir = engineBinaryDir();
 const mainPath = resolve(import.meta.dir, "main.ts");

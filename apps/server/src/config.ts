@@ -53,6 +53,8 @@ export type ServerConfig = Readonly<{
     providerMirror: string | undefined;
     heartbeatIntervalSeconds: number;
     staleAfterSeconds: number;
+    /** PATH given to runners (and through them to the engines). */
+    path: string;
   }>;
   /** Keyring spec (`id=base64,...`); undefined in embedded mode means "generate once into the data dir". */
   encryptionKey: string | undefined;
@@ -68,6 +70,7 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const Env = z.object({
+  PATH: z.string().optional(),
   TERRAPOD_HOST: z.string().min(1).default("0.0.0.0"),
   TERRAPOD_PORT: int(0, 65535).default(8080),
   TERRAPOD_PUBLIC_URL: z.url("must be an absolute URL").optional(),
@@ -173,6 +176,7 @@ export function loadServerConfig(raw: Record<string, string | undefined>): Serve
       providerMirror: e.TERRAPOD_PROVIDER_MIRROR_DIR ? resolve(e.TERRAPOD_PROVIDER_MIRROR_DIR) : undefined,
       heartbeatIntervalSeconds: e.TERRAPOD_RUNNER_HEARTBEAT_SECONDS,
       staleAfterSeconds: e.TERRAPOD_RUNNER_STALE_SECONDS,
+      path: e.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     },
     db: e.DATABASE_URL
       ? { kind: "postgres", url: e.DATABASE_URL, maxConnections: e.TERRAPOD_DB_MAX_CONNECTIONS }

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testBinaryDir } from "@terrapod/testing";
-import { startTestServer, type TestServer } from "./test-server.ts";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 /**
  * The embedded executor with the real runner and engine. Heartbeats are slow here (30 s), so anything

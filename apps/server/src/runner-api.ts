@@ -1,4 +1,4 @@
-import type { RunService } from "@terrapod/core";
+import type { JobService, RunService } from "@terrapod/core";
 import { type Actor, BadRequestError, InvalidError } from "@terrapod/kernel";
 import {
   ArtifactName,
@@ -12,7 +12,8 @@ import { Elysia } from "elysia";
 
 export type RunnerApiDeps = {
   readonly authenticate: (authorization: string | null) => Promise<Actor>;
-  readonly runs: RunService;
+  readonly jobs: JobService;
+  readonly runs: Pick<RunService, "get">;
   readonly stateDownload: (
     actor: Actor,
     workspaceId: string,
@@ -21,7 +22,7 @@ export type RunnerApiDeps = {
   readonly limits: { readonly jsonBodyBytes: number; readonly logChunkBytes: number };
 };
 
-/** The runner protocol transport: parses, calls the run service, maps. Errors use the JSON:API mapper. */
+/** The runner protocol transport: parses, calls the job service, maps. Errors use the JSON:API mapper. */
 export function runnerApiRoutes(deps: RunnerApiDeps) {
   const actor = (request: Request) => deps.authenticate(request.headers.get("authorization"));
   const body = (request: Request) => {
@@ -35,12 +36,10 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
   };
 
   return new Elysia({ name: "runner-api" })
-    .get(runnerPaths.job, async ({ request }) =>
-      Response.json(await deps.runs.job.spec(await actor(request))),
-    )
+    .get(runnerPaths.job, async ({ request }) => Response.json(await deps.jobs.spec(await actor(request))))
     .get(runnerPaths.configuration, async ({ request }) => {
       const a = await actor(request);
-      const spec = await deps.runs.job.spec(a);
+      const spec = await deps.jobs.spec(a);
       const run = await deps.runs.get(a, spec.runId);
       return new Response(await deps.configurationDownload(a, run.configurationVersionId), {
         headers: { "content-type": "application/gzip" },
@@ -57,7 +56,7 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
     .put(
       runnerPaths.stateUpload,
       async ({ request }) => {
-        const saved = await deps.runs.job.saveState(await actor(request), body(request));
+        const saved = await deps.jobs.saveState(await actor(request), body(request));
         return Response.json({ version: protocolVersion, stateVersionId: saved?.stateVersionId ?? null });
       },
       { parse: "none" },
@@ -71,7 +70,7 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
           throw new BadRequestError("x-log-offset must be a byte offset");
         const bytes = new Uint8Array(await request.arrayBuffer());
         if (bytes.byteLength > deps.limits.logChunkBytes) throw new BadRequestError("log chunk too large");
-        const length = await deps.runs.job.appendLog(a, offset, bytes);
+        const length = await deps.jobs.appendLog(a, offset, bytes);
         return Response.json({ version: protocolVersion, length });
       },
       { parse: "none" },
@@ -79,7 +78,7 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
     .post(
       runnerPaths.heartbeat,
       async ({ request }) => {
-        const reply = await deps.runs.job.heartbeat(await actor(request));
+        const reply = await deps.jobs.heartbeat(await actor(request));
         return Response.json(HeartbeatReply.parse({ version: protocolVersion, ...reply }));
       },
       { parse: "none" },
@@ -87,13 +86,13 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
     .put(
       "/api/runner/v1/artifacts/:name",
       async ({ request, params }) => {
-        await deps.runs.job.putArtifact(await actor(request), artifact(params.name), body(request));
+        await deps.jobs.putArtifact(await actor(request), artifact(params.name), body(request));
         return new Response(null, { status: 204 });
       },
       { parse: "none" },
     )
     .get("/api/runner/v1/artifacts/:name", async ({ request, params }) => {
-      const stream = await deps.runs.job.getArtifact(await actor(request), artifact(params.name));
+      const stream = await deps.jobs.getArtifact(await actor(request), artifact(params.name));
       return new Response(stream, { headers: { "content-type": "application/octet-stream" } });
     })
     .post(
@@ -103,7 +102,7 @@ export function runnerApiRoutes(deps: RunnerApiDeps) {
         const parsed = PhaseResult.safeParse(await readJson(request, deps.limits.jsonBodyBytes));
         if (!parsed.success)
           throw new InvalidError(`invalid phase result: ${parsed.error.issues[0]?.message ?? "?"}`);
-        await deps.runs.job.finish(a, parsed.data);
+        await deps.jobs.finish(a, parsed.data);
         return new Response(null, { status: 204 });
       },
       { parse: "none" },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestServer, type TestServer } from "./test-server.ts";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 /** Runs here are driven by the test acting as the runner (TERRAPOD_EXECUTOR=none), through the real protocol. */
 let t: TestServer;
@@ -103,7 +103,7 @@ async function runStatus(id: string): Promise<string> {
 }
 
 async function claim() {
-  const job = await t.server.services.runs.execution.claim("test-runner");
+  const job = await t.server.services.jobs.claim("test-runner");
   if (!job) throw new Error("no job to claim");
   const token = t.server.jobTokens.issue({ runId: job.runId, phase: job.phase, attempt: job.attempt }, 600);
   const runner = (path: string, init: RequestInit = {}) =>
@@ -309,7 +309,7 @@ describe("the run queue", () => {
     const run = await createRun(ws, cv);
     expect(await runStatus(run.data.id)).toBe("pending");
     expect((await t.api(`/api/v2/workspaces/${ws}/actions/unlock`, { method: "POST" })).status).toBe(200);
-    await t.server.services.runs.execution.schedule(ws);
+    await t.server.services.jobs.schedule(ws);
     expect(await runStatus(run.data.id)).toBe("plan_queued");
     await t.api(`/api/v2/runs/${run.data.id}/actions/cancel`, { method: "POST" });
   });
@@ -380,7 +380,7 @@ describe("an auto-applied CLI run", () => {
     });
     expect(await runStatus(created.data.id)).toBe("apply_queued");
     // nobody read the log yet: the apply is held
-    expect(await t.server.services.runs.execution.claim("test-runner")).toBeUndefined();
+    expect(await t.server.services.jobs.claim("test-runner")).toBeUndefined();
     const planDoc = await json<Doc<{ "log-read-url": string }>>(
       await t.api(`/api/v2/runs/${created.data.id}/plan`),
       200,
@@ -611,7 +611,7 @@ describe("a run through the runner protocol", () => {
     const { id: cv } = await configurationVersion(ws);
     const run = await createRun(ws, cv, { "auto-apply": true });
     const plan = await claim();
-    await t.server.services.runs.execution.reap({
+    await t.server.services.jobs.reap({
       job: { runId: plan.job.runId, attempt: plan.job.attempt },
     });
     expect(await runStatus(run.data.id)).toBe("plan_queued");
@@ -624,7 +624,7 @@ describe("a run through the runner protocol", () => {
     expect(await runStatus(run.data.id)).toBe("apply_queued");
     const apply = await claim();
     const state = JSON.stringify({ version: 4, serial: 1, lineage: "L2", outputs: {}, resources: [] });
-    await t.server.services.runs.execution.reap({
+    await t.server.services.jobs.reap({
       job: { runId: apply.job.runId, attempt: apply.job.attempt },
     });
     expect(await runStatus(run.data.id)).toBe("errored");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { expectJson as json } from "./test-http.ts";
-import { startTestServer, type TestServer } from "./test-server.ts";
+import { expectJson as json } from "./testing/test-http.ts";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 let t: TestServer;
 beforeAll(async () => {

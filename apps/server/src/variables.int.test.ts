@@ -8,8 +8,8 @@ import {
   expectJson as ok,
   expectProblem as problem,
   type Resource,
-} from "./test-http.ts";
-import { startTestServer, type TestServer } from "./test-server.ts";
+} from "./testing/test-http.ts";
+import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 let t: TestServer;
 

@@ -1,12 +1,20 @@
 import type { ResolvedToken } from "@terrapod/core";
-import { type Actor, UnauthenticatedError } from "@terrapod/kernel";
-import { jobTokenPrefix } from "./job-token.ts";
+import {
+  type Actor,
+  type OrganizationName,
+  type RunId,
+  UnauthenticatedError,
+  type WorkspaceId,
+} from "@terrapod/kernel";
+import { type JobTokens, jobTokenPrefix } from "./job-token.ts";
 
 export type AuthenticatorDeps = {
   /** Looks up an API token by its secret (core/token). */
   resolveToken(secret: string): Promise<ResolvedToken | undefined>;
-  /** Turns a runner's job token into its run actor; undefined when it is not a valid job token. */
-  resolveJobToken?(token: string): Promise<Actor | undefined>;
+  /** Verifies runners' job tokens; without it, job tokens are refused. */
+  jobTokens?: JobTokens;
+  /** The workspace and organization of a run (core/job `scope`), to build a job token's actor. */
+  jobScope?(runId: string): Promise<{ workspaceId: WorkspaceId; organization: OrganizationName } | undefined>;
 };
 
 export type Authenticator = {
@@ -30,7 +38,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       const token = bearerToken(authorization);
       if (!token) throw new UnauthenticatedError();
       if (token.startsWith(jobTokenPrefix)) {
-        const job = await deps.resolveJobToken?.(token);
+        const job = await resolveJobToken(deps, token);
         if (!job) throw new UnauthenticatedError();
         return job;
       }
@@ -50,5 +58,21 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
           return { kind: "organization-token", organization: owner.organization, tokenId: resolved.id };
       }
     },
+  };
+}
+
+/** A runner's job token → its run actor; undefined when the token is not valid or its run is gone. */
+async function resolveJobToken(deps: AuthenticatorDeps, token: string): Promise<Actor | undefined> {
+  const claims = deps.jobTokens?.verify(token);
+  if (!claims || !deps.jobScope) return undefined;
+  const scope = await deps.jobScope(claims.runId);
+  if (!scope) return undefined;
+  return {
+    kind: "run",
+    runId: claims.runId as RunId,
+    workspaceId: scope.workspaceId,
+    organization: scope.organization,
+    phase: claims.phase,
+    attempt: claims.attempt,
   };
 }

@@ -1,8 +1,10 @@
 export * from "./access/index.ts";
 export * from "./configuration-version/index.ts";
+export * from "./job/index.ts";
 export * from "./organization/index.ts";
 export * from "./project/index.ts";
 export * from "./run/index.ts";
+export * from "./services/index.ts";
 export type { BackingData, BackingDataAction } from "./shared/backing-data.ts";
 export type { CoreDeps } from "./shared/deps.ts";
 export type { BlobPort, LogPort, SecretSealer } from "./shared/ports.ts";

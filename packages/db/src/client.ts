@@ -34,6 +34,12 @@ export type DbHandle = {
   migrate(): Promise<void>;
   /** Throws UnavailableError when the database does not answer. */
   ping(): Promise<void>;
+  /**
+   * Runs `fn` only if no other process holds the site-wide lock `key` (a PostgreSQL advisory lock held on
+   * a dedicated connection while `fn` runs); returns false, without waiting, when another one does.
+   * Background work that must run once per site (sweepers) goes through it, so replicas never overlap.
+   */
+  exclusive(key: number, fn: () => Promise<void>): Promise<boolean>;
   close(): Promise<void>;
   /** PGlite only: a tarball of the data directory (used to build test templates). */
   dump(): Promise<Blob>;
@@ -65,6 +71,11 @@ async function createPglite(config: Extract<DbConfig, { kind: "pglite" }>): Prom
     },
     async ping() {
       await client.query("select 1");
+    },
+    async exclusive(_key, fn) {
+      // One process owns an embedded database: nobody else can hold the lock.
+      await fn();
+      return true;
     },
     async close() {
       if (!client.closed) await client.close();
@@ -108,6 +119,21 @@ async function createPostgres(config: Extract<DbConfig, { kind: "postgres" }>): 
         await db.execute(sql`select 1`);
       } catch (err) {
         throw new UnavailableError(`database unreachable: ${describeDbError(err)}`, { cause: err });
+      }
+    },
+    async exclusive(key, fn) {
+      const conn = await client.reserve();
+      try {
+        const [row] = await conn`select pg_try_advisory_lock(${key}) as locked`;
+        if (!row?.locked) return false;
+        try {
+          await fn();
+        } finally {
+          await conn`select pg_advisory_unlock(${key})`;
+        }
+        return true;
+      } finally {
+        conn.release();
       }
     },
     async close() {

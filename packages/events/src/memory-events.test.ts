@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { UnavailableError } from "@terrapod/kernel";
-import { eventsContract } from "./events-contract.ts";
 import { createMemoryEvents } from "./memory-events.ts";
+import { eventsContract } from "./testing/events-contract.ts";
 
 eventsContract("memory", async ({ onError }) => ({ events: createMemoryEvents({ onError }) }));
 

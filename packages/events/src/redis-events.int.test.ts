@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { UnavailableError } from "@terrapod/kernel";
 import { Redis } from "ioredis";
 import type { Events, EventsErrorHandler } from "./events.ts";
-import { eventsContract } from "./events-contract.ts";
 import { createRedisEvents } from "./redis-events.ts";
-import { redisTestUrl } from "./testing-env.ts";
+import { eventsContract } from "./testing/events-contract.ts";
+import { redisTestUrl } from "./testing/testing-env.ts";
 
 /** Deletes every key under `prefix` (each test run uses its own). */
 async function dropPrefix(url: string, prefix: string): Promise<void> {

@@ -36,11 +36,15 @@ export class UnauthenticatedError extends TerrapodError {
   }
 }
 
-/** "You may not" for a resource the caller can see (e.g. read-only user trying to lock). */
+/**
+ * "You may not" for a resource the caller can see (e.g. a read-only user trying to lock). An access check
+ * names the missing permission in the message and in `details.permission` (`workspace:lock`). A caller
+ * who cannot see the resource gets NotFoundError instead, never this (docs/errors.md).
+ */
 export class ForbiddenError extends TerrapodError {
   readonly code = "FORBIDDEN";
-  constructor(message = "forbidden") {
-    super(message, {}, { title: "forbidden" });
+  constructor(message = "forbidden", details: ErrorDetails = {}) {
+    super(message, details, { title: "forbidden" });
   }
 }
 

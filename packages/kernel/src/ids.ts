@@ -73,3 +73,27 @@ export function parseId<K extends IdKind>(kind: K, raw: string): TfeId<K> | unde
 export function idPrefix(kind: IdKind): string {
   return prefixes[kind];
 }
+
+/** What each kind is called in messages, as core's NotFoundErrors say it ("configuration version cv-… not found"). */
+const names: { readonly [K in IdKind]: string } = {
+  organization: "organization",
+  project: "project",
+  user: "user",
+  token: "token",
+  workspace: "workspace",
+  stateVersion: "state version",
+  stateVersionOutput: "state version output",
+  configurationVersion: "configuration version",
+  run: "run",
+  plan: "plan",
+  apply: "apply",
+  variable: "variable",
+  variableSet: "variable set",
+  tag: "tag",
+  runEvent: "run event",
+  request: "request",
+};
+
+export function idKindName(kind: IdKind): string {
+  return names[kind];
+}

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConflictError, InvalidError, UnavailableError } from "@terrapod/kernel";
-import { blobStoreContract } from "./blob-store-contract.ts";
 import { createFsBlobStore } from "./fs-blob-store.ts";
+import { blobStoreContract } from "./testing/blob-store-contract.ts";
 
 async function tempRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "terrapod-fs-blobs-"));

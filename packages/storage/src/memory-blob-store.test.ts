@@ -1,5 +1,5 @@
-import { blobStoreContract } from "./blob-store-contract.ts";
 import { createMemoryBlobStore } from "./memory-blob-store.ts";
+import { blobStoreContract } from "./testing/blob-store-contract.ts";
 
 blobStoreContract("memory", async () => ({ store: createMemoryBlobStore() }), {
   keepsContentType: true,

@@ -2,11 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { randomUUID } from "node:crypto";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { TooLargeError, UnavailableError } from "@terrapod/kernel";
-import { blobStoreContract } from "./blob-store-contract.ts";
 import { createEncryptedBlobStore } from "./crypto/encrypted-blob-store.ts";
 import { generateKeySpec, parseKeyring } from "./crypto/keyring.ts";
 import { createS3BlobStore, type S3BlobStore } from "./s3-blob-store.ts";
-import { s3TestEnv } from "./testing-env.ts";
+import { blobStoreContract } from "./testing/blob-store-contract.ts";
+import { s3TestEnv } from "./testing/testing-env.ts";
 
 const mib = 1024 * 1024;
 

@@ -297,6 +297,7 @@ function withCleanup(inner: DbHandle, location: string, cleanup: () => Promise<v
     location,
     migrate: () => inner.migrate(),
     ping: () => inner.ping(),
+    exclusive: (key, fn) => inner.exclusive(key, fn),
     dump: () => inner.dump(),
     close() {
       closing ??= (async () => {

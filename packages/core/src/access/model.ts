@@ -18,7 +18,7 @@ export type OrganizationAction =
   | "varset:manage"
   | "project:manage";
 
-export type SiteAction = "organization:create" | "organization:list-all";
+export type SiteAction = "organization:create" | "organization:list-all" | "runs:execute";
 
 /** Workspace actions and the level each one needs. */
 export const workspaceActionLevels = {

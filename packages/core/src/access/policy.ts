@@ -20,12 +20,34 @@ export type AccessPolicy = {
   canOnSite(actor: Actor, action: SiteAction): boolean;
   /** Which workspaces of an organization the actor may list ("some" is refined per workspace later). */
   visibleWorkspaces(actor: Actor, org: OrganizationName): Promise<"all" | "none">;
-  /** Throws NotFoundError when the actor cannot see the organization, ForbiddenError when it may not act. */
+  /**
+   * Throws NotFoundError when the actor cannot see the organization, ForbiddenError naming `action` when
+   * it can see it but may not act.
+   */
   requireOrganization(actor: Actor, action: OrganizationAction, org: OrganizationName): Promise<void>;
-  /** Throws NotFoundError when the actor cannot see the workspace, ForbiddenError when it may not act. */
+  /**
+   * Throws NotFoundError when the actor cannot see the workspace (level "none"), ForbiddenError naming
+   * `action` when it can see it but its level is below the action's.
+   */
   requireWorkspace(actor: Actor, action: WorkspaceAction, ws: WorkspaceSubject): Promise<WorkspaceLevel>;
+  /** Throws ForbiddenError naming `action`: the site is visible to every authenticated actor. */
   requireSite(actor: Actor, action: SiteAction): void;
 };
+
+/**
+ * The refusal of an access check: the caller can see the resource but lacks `permission`. The message
+ * and `details.permission` name it, so a 403 always says what was missing.
+ */
+function permissionRequired(
+  permission: WorkspaceAction | OrganizationAction | SiteAction,
+  on?: { readonly kind: "workspace" | "organization"; readonly id: string },
+): ForbiddenError {
+  const where = on ? ` on ${on.kind} ${on.id}` : "";
+  return new ForbiddenError(`permission "${permission}" is required${where}`, {
+    permission,
+    ...(on ? { resource: on } : {}),
+  });
+}
 
 export function createAccessPolicy(): AccessPolicy {
   async function workspaceLevel(actor: Actor, ws: WorkspaceSubject): Promise<WorkspaceLevel> {
@@ -80,19 +102,19 @@ export function createAccessPolicy(): AccessPolicy {
     async requireOrganization(actor, action, org) {
       if ((await organizationRole(actor, org)) === "none") throw new NotFoundError("organization", org);
       if (!(await canOnOrganization(actor, action, org))) {
-        throw new ForbiddenError(`not allowed to ${action.replace(":", " ")} in organization ${org}`);
+        throw permissionRequired(action, { kind: "organization", id: org });
       }
     },
     async requireWorkspace(actor, action, ws) {
       const level = await workspaceLevel(actor, ws);
       if (level === "none") throw new NotFoundError("workspace", ws.id);
       if (!atLeast(level, workspaceActionLevels[action])) {
-        throw new ForbiddenError(`not allowed to ${action.replace(":", " ")} on workspace ${ws.id}`);
+        throw permissionRequired(action, { kind: "workspace", id: ws.id });
       }
       return level;
     },
     requireSite(actor, action) {
-      if (!canOnSite(actor, action)) throw new ForbiddenError(`not allowed to ${action.replace(":", " ")}`);
+      if (!canOnSite(actor, action)) throw permissionRequired(action);
     },
   };
 }

@@ -2,9 +2,9 @@ import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { transitionNotAllowed } from "../shared/backing-data.ts";
+import { configurationVersionFor } from "./configuration-version-access.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { configurationInUse } from "./in-use.ts";
-import { lockConfigurationVersionForChange } from "./lock-for-change.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
 
@@ -19,16 +19,16 @@ export async function archiveConfigurationVersion(
   id: string,
 ): Promise<ConfigurationVersion> {
   const archivedIn = await deps.db.transaction(async (tx) => {
-    const { ws, row } = await lockConfigurationVersionForChange(deps, tx, actor, id, "configuration:archive");
-    if (row.status === "archived") return undefined;
-    if (row.status !== "uploaded") {
+    const cv = await configurationVersionFor(deps, actor, "configuration:archive", id, { tx, lock: true });
+    if (cv.status === "archived") return undefined;
+    if (cv.status !== "uploaded") {
       throw new ConflictError(
-        `configuration version ${id} is ${row.status}; only an uploaded configuration can be archived`,
+        `configuration version ${id} is ${cv.status}; only an uploaded configuration can be archived`,
         { id },
         transitionNotAllowed,
       );
     }
-    const inUse = await configurationInUse(tx, ws.id, id);
+    const inUse = await configurationInUse(tx, cv.workspaceId, id);
     if (inUse) {
       throw new ConflictError(
         inUse === "current"
@@ -42,7 +42,7 @@ export async function archiveConfigurationVersion(
       .update(configurationVersions)
       .set({ status: "archived" })
       .where(eq(configurationVersions.id, id));
-    return ws.id;
+    return cv.workspaceId;
   });
   if (archivedIn) await deps.blobs.delete(configurationBlobKey(archivedIn, id));
   const cv = await findConfigurationVersion(deps.db, id);

@@ -1,8 +1,8 @@
 import { configurationVersions } from "@terrapod/db";
-import { type Actor, type ConfigurationVersionId, InternalError, NotFoundError } from "@terrapod/kernel";
+import { type Actor, type ConfigurationVersionId, InternalError } from "@terrapod/kernel";
 import { z } from "zod";
 import { parseInput } from "../shared/validate.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { workspaceFor } from "../workspace/index.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import type { ConfigurationVersion } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
@@ -22,9 +22,7 @@ export async function createConfigurationVersion(
   raw: CreateConfigurationVersionInput,
 ): Promise<ConfigurationVersion> {
   const input = parseInput(CreateConfigurationVersionInput, raw);
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  await deps.access.requireWorkspace(actor, "run:plan", ws);
+  const ws = await workspaceFor(deps, actor, "run:plan", workspaceId);
   const id = deps.ids("configurationVersion") as ConfigurationVersionId;
   await deps.db.insert(configurationVersions).values({
     id,

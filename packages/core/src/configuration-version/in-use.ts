@@ -1,6 +1,5 @@
 import type { Executor } from "@terrapod/db";
-import { hasUnfinishedRunOn } from "../run/queries.ts";
-import { currentConfigurationVersionIds } from "./queries.ts";
+import { currentConfigurationVersionIds, hasUnfinishedRunOn } from "./queries.ts";
 
 /**
  * Why a configuration version must be kept as it is: it is the workspace's current configuration, or a

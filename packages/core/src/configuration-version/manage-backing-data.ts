@@ -2,9 +2,9 @@ import { configurationVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { type BackingDataAction, nextBackingData, transitionNotAllowed } from "../shared/backing-data.ts";
+import { configurationVersionFor } from "./configuration-version-access.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { configurationInUse } from "./in-use.ts";
-import { lockConfigurationVersionForChange } from "./lock-for-change.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import { findConfigurationVersion } from "./queries.ts";
 
@@ -21,21 +21,18 @@ export async function manageConfigurationBackingData(
   action: BackingDataAction,
 ): Promise<ConfigurationVersion> {
   const workspaceId = await deps.db.transaction(async (tx) => {
-    const { ws, row } = await lockConfigurationVersionForChange(
-      deps,
+    const cv = await configurationVersionFor(deps, actor, "configuration:manage-backing-data", id, {
       tx,
-      actor,
-      id,
-      "configuration:manage-backing-data",
-    );
-    if (row.status !== "uploaded") {
+      lock: true,
+    });
+    if (cv.status !== "uploaded") {
       throw new ConflictError(
-        `configuration version ${id} is ${row.status}; only an uploaded configuration has backing data`,
+        `configuration version ${id} is ${cv.status}; only an uploaded configuration has backing data`,
         { id },
         transitionNotAllowed,
       );
     }
-    const inUse = action === "restore" ? undefined : await configurationInUse(tx, ws.id, id);
+    const inUse = action === "restore" ? undefined : await configurationInUse(tx, cv.workspaceId, id);
     if (inUse) {
       throw new ConflictError(
         inUse === "current"
@@ -45,9 +42,9 @@ export async function manageConfigurationBackingData(
         transitionNotAllowed,
       );
     }
-    const next = nextBackingData(`configuration version ${id}`, row.backingData, action);
+    const next = nextBackingData(`configuration version ${id}`, cv.backingData, action);
     await tx.update(configurationVersions).set({ backingData: next }).where(eq(configurationVersions.id, id));
-    return ws.id;
+    return cv.workspaceId;
   });
   if (action === "permanently_delete") await deps.blobs.delete(configurationBlobKey(workspaceId, id));
   const cv = await findConfigurationVersion(deps.db, id);

@@ -27,7 +27,7 @@ export function configurationBlobKey(workspaceId: string, id: string): string {
   return `configuration/${workspaceId}/${id}.tar.gz`;
 }
 
-/** Validates a configuration archive while it streams past (packages/runner-protocol satisfies it). */
+/** Validates a configuration archive while it streams past (packages/archive satisfies it). */
 export type ArchiveInspector = (body: ReadableStream<Uint8Array>) => {
   /** The same bytes, to be stored. */
   readonly output: ReadableStream<Uint8Array>;

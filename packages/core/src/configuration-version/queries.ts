@@ -1,7 +1,7 @@
-import { type ConfigurationVersionRow, configurationVersions, type Executor } from "@terrapod/db";
+import { type ConfigurationVersionRow, configurationVersions, type Executor, runs } from "@terrapod/db";
 import type { ConfigurationVersionId, PageRequest, WorkspaceId } from "@terrapod/kernel";
-import { and, count, desc, eq, inArray, or } from "drizzle-orm";
-import { appliedRunUses } from "../run/queries.ts";
+import { and, count, desc, eq, exists, inArray, notInArray, or, type SQL } from "drizzle-orm";
+import { terminalRunStatuses } from "../shared/run-status.ts";
 import type { ConfigurationVersion, ConfigurationVersionStatus } from "./model.ts";
 
 export function toConfigurationVersion(row: ConfigurationVersionRow): ConfigurationVersion {
@@ -29,6 +29,20 @@ export async function findConfigurationVersion(
     .select()
     .from(configurationVersions)
     .where(eq(configurationVersions.id, id))
+    .limit(1);
+  return row ? toConfigurationVersion(row) : undefined;
+}
+
+/** Reads and row-locks a configuration version for the rest of the transaction. */
+export async function findConfigurationVersionForUpdate(
+  db: Executor,
+  id: string,
+): Promise<ConfigurationVersion | undefined> {
+  const [row] = await db
+    .select()
+    .from(configurationVersions)
+    .where(eq(configurationVersions.id, id))
+    .for("update")
     .limit(1);
   return row ? toConfigurationVersion(row) : undefined;
 }
@@ -68,7 +82,7 @@ export async function currentConfigurationVersionIds(
       and(
         inArray(configurationVersions.workspaceId, [...workspaceIds]),
         eq(configurationVersions.speculative, false),
-        or(eq(configurationVersions.provisional, false), appliedRunUses(db, configurationVersions.id)),
+        or(eq(configurationVersions.provisional, false), appliedRunUsesVersion(db)),
       ),
     )
     .orderBy(
@@ -78,4 +92,36 @@ export async function currentConfigurationVersionIds(
     );
   for (const r of rows) map.set(r.workspaceId, r.id as ConfigurationVersionId);
   return map;
+}
+
+/** SQL: an applied run used the configuration version of the row (a provisional version then becomes current). */
+function appliedRunUsesVersion(db: Executor): SQL {
+  return exists(
+    db
+      .select({ one: runs.id })
+      .from(runs)
+      .where(and(eq(runs.configurationVersionId, configurationVersions.id), eq(runs.status, "applied"))),
+  );
+}
+
+/** SQL: some run (in any status) uses the configuration version of the row. */
+export function anyRunUsesVersion(db: Executor): SQL {
+  return exists(
+    db.select({ one: runs.id }).from(runs).where(eq(runs.configurationVersionId, configurationVersions.id)),
+  );
+}
+
+/** True when a run that has not ended uses this configuration version (it still needs the archive). */
+export async function hasUnfinishedRunOn(db: Executor, configurationVersionId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.configurationVersionId, configurationVersionId),
+        notInArray(runs.status, [...terminalRunStatuses]),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
 }

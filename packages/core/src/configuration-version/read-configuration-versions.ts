@@ -6,7 +6,8 @@ import {
   type PageRequest,
 } from "@terrapod/kernel";
 import { atLeast, type WorkspaceSubject, workspaceActionLevels } from "../access/index.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { workspaceFor } from "../workspace/index.ts";
+import { configurationVersionFor } from "./configuration-version-access.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
 import {
@@ -15,22 +16,12 @@ import {
   listConfigurationVersionRows,
 } from "./queries.ts";
 
-async function requireRead(deps: ConfigurationVersionDeps, actor: Actor, workspaceId: string) {
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  await deps.access.requireWorkspace(actor, "run:read", ws);
-  return ws;
-}
-
 export async function getConfigurationVersion(
   deps: ConfigurationVersionDeps,
   actor: Actor,
   id: string,
 ): Promise<ConfigurationVersion> {
-  const cv = await findConfigurationVersion(deps.db, id);
-  if (!cv) throw new NotFoundError("configuration version", id);
-  await requireRead(deps, actor, cv.workspaceId);
-  return cv;
+  return configurationVersionFor(deps, actor, "run:read", id);
 }
 
 export async function listConfigurationVersions(
@@ -39,7 +30,7 @@ export async function listConfigurationVersions(
   workspaceId: string,
   page: PageRequest,
 ): Promise<Page<ConfigurationVersion>> {
-  await requireRead(deps, actor, workspaceId);
+  await workspaceFor(deps, actor, "run:read", workspaceId);
   const { items, total } = await listConfigurationVersionRows(deps.db, workspaceId, page);
   return { items, total, page: page.page, size: page.size };
 }
@@ -57,7 +48,7 @@ export async function downloadConfiguration(
   }
   const viaCapability =
     actor.kind === "capability" && actor.purpose === "configuration-download" && actor.resourceId === id;
-  if (!viaCapability) await requireRead(deps, actor, cv.workspaceId);
+  if (!viaCapability) await configurationVersionFor(deps, actor, "run:read", id);
   const stream = await deps.blobs.get(configurationBlobKey(cv.workspaceId, id));
   if (!stream) throw new NotFoundError("configuration archive", id);
   return stream;

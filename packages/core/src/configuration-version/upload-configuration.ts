@@ -8,10 +8,9 @@ import {
   NotFoundError,
 } from "@terrapod/kernel";
 import { and, eq, isNull, lt, not, or } from "drizzle-orm";
-import { anyRunUses } from "../run/queries.ts";
 import type { ConfigurationVersionDeps } from "./deps.ts";
 import { type ConfigurationVersion, configurationBlobKey } from "./model.ts";
-import { findConfigurationVersion } from "./queries.ts";
+import { anyRunUsesVersion, findConfigurationVersion } from "./queries.ts";
 
 const uploadClaimTtlMs = 5 * 60_000;
 
@@ -35,40 +34,7 @@ export async function uploadConfiguration(
       id,
     });
   }
-  // The upload URL stays usable until a run uses the version (as TFE's does until it expires): a later
-  // upload replaces the archive. Claiming flips the version back to pending, so no run starts on it
-  // while the new archive streams in.
-  const now = deps.clock.now();
-  const claimed = await deps.db
-    .update(configurationVersions)
-    .set({ status: "pending", uploadStartedAt: now })
-    .where(
-      and(
-        eq(configurationVersions.id, id),
-        or(
-          eq(configurationVersions.status, "pending"),
-          and(
-            eq(configurationVersions.status, "uploaded"),
-            eq(configurationVersions.backingData, "present"),
-            not(anyRunUses(deps.db, configurationVersions.id)),
-          ),
-        ),
-        or(
-          isNull(configurationVersions.uploadStartedAt),
-          lt(configurationVersions.uploadStartedAt, new Date(now.getTime() - uploadClaimTtlMs)),
-        ),
-      ),
-    )
-    .returning({ id: configurationVersions.id });
-  if (claimed.length === 0) {
-    if (cv.status === "uploaded") {
-      throw new ConflictError(
-        `configuration version ${id} is already used by a run (or being uploaded); it cannot be uploaded again`,
-        { id },
-      );
-    }
-    throw new ConflictError(`an upload of ${id} is already in progress`, { id });
-  }
+  await claimUpload(deps, cv);
 
   const key = configurationBlobKey(cv.workspaceId, id);
   const inspection = deps.inspectArchive(body);
@@ -108,6 +74,45 @@ export async function uploadConfiguration(
   const done = await findConfigurationVersion(deps.db, id);
   if (!done) throw new NotFoundError("configuration version", id);
   return done;
+}
+
+/**
+ * The upload URL stays usable until a run uses the version (as TFE's does until it expires): a later
+ * upload replaces the archive. Claiming flips the version back to pending, so no run starts on it while
+ * the new archive streams in; a claim left by a dead process expires.
+ */
+async function claimUpload(deps: ConfigurationVersionDeps, cv: ConfigurationVersion): Promise<void> {
+  const now = deps.clock.now();
+  const claimed = await deps.db
+    .update(configurationVersions)
+    .set({ status: "pending", uploadStartedAt: now })
+    .where(
+      and(
+        eq(configurationVersions.id, cv.id),
+        or(
+          eq(configurationVersions.status, "pending"),
+          and(
+            eq(configurationVersions.status, "uploaded"),
+            eq(configurationVersions.backingData, "present"),
+            not(anyRunUsesVersion(deps.db)),
+          ),
+        ),
+        or(
+          isNull(configurationVersions.uploadStartedAt),
+          lt(configurationVersions.uploadStartedAt, new Date(now.getTime() - uploadClaimTtlMs)),
+        ),
+      ),
+    )
+    .returning({ id: configurationVersions.id });
+  if (claimed.length === 0) {
+    if (cv.status === "uploaded") {
+      throw new ConflictError(
+        `configuration version ${cv.id} is already used by a run (or being uploaded); it cannot be uploaded again`,
+        { id: cv.id },
+      );
+    }
+    throw new ConflictError(`an upload of ${cv.id} is already in progress`, { id: cv.id });
+  }
 }
 
 async function settle(

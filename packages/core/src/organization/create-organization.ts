@@ -1,6 +1,5 @@
 import { isUniqueViolation, organizations } from "@terrapod/db";
 import type { Actor, OrganizationId, OrganizationName } from "@terrapod/kernel";
-import { ensureDefaultProject } from "../project/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { OrganizationDeps } from "./deps.ts";
 import { OrganizationNameTakenError } from "./errors.ts";
@@ -30,7 +29,7 @@ export async function createOrganization(
         })
         .returning();
       if (!row) throw new Error("insert returned no row");
-      return toOrganization(row, await ensureDefaultProject(tx, deps.ids, row.id, now));
+      return toOrganization(row, await deps.projects.ensureDefault(tx, row.id, now));
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new OrganizationNameTakenError(input.name);

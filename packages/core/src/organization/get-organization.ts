@@ -1,7 +1,7 @@
 import type { Actor, OrganizationName } from "@terrapod/kernel";
 import type { OrganizationDeps } from "./deps.ts";
 import type { Organization } from "./model.ts";
-import { organizationNamed } from "./queries.ts";
+import { organizationFor } from "./organization-access.ts";
 
 /** Reads an organization the actor can see; NotFoundError otherwise (hidden and missing look the same). */
 export async function getOrganization(
@@ -9,7 +9,5 @@ export async function getOrganization(
   actor: Actor,
   name: OrganizationName,
 ): Promise<Organization> {
-  await deps.access.requireOrganization(actor, "organization:read", name);
-  const org = await organizationNamed(deps.db, name);
-  return org;
+  return organizationFor(deps, actor, "organization:read", name);
 }

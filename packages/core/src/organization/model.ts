@@ -1,6 +1,5 @@
 import type { OrganizationId, OrganizationName, ProjectId } from "@terrapod/kernel";
-
-import type { ExecutionMode } from "../workspace/model.ts";
+import type { ExecutionMode } from "../shared/types.ts";
 
 export type Organization = {
   readonly id: OrganizationId;

@@ -1,4 +1,4 @@
-import { type Executor, type OrganizationRow, organizations } from "@terrapod/db";
+import { type Executor, type OrganizationRow, organizations, projects } from "@terrapod/db";
 import {
   NotFoundError,
   type OrganizationId,
@@ -6,9 +6,8 @@ import {
   type PageRequest,
   type ProjectId,
 } from "@terrapod/kernel";
-import { asc, count, eq, inArray } from "drizzle-orm";
-import { defaultProjectIdSql } from "../project/queries.ts";
-import type { ExecutionMode } from "../workspace/model.ts";
+import { asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
+import type { ExecutionMode } from "../shared/types.ts";
 import type { Organization } from "./model.ts";
 
 export function toOrganization(row: OrganizationRow, defaultProjectId: string | null): Organization {
@@ -21,8 +20,17 @@ export function toOrganization(row: OrganizationRow, defaultProjectId: string | 
   };
 }
 
+/**
+ * The id of the organization's default project (see the project domain). The outer column is qualified
+ * by hand: drizzle leaves columns unqualified in single-table selects, where `id` would resolve to the
+ * subquery's own `p.id`.
+ */
+const defaultProjectIdSql: SQL<string | null> = sql<string | null>`(select p.id from ${projects} p
+  where p.organization_id = ${organizations}.${sql.identifier(organizations.id.name)} and p.is_default
+  limit 1)`;
+
 function selectOrganizations(db: Executor) {
-  return db.select({ org: organizations, defaultProjectId: defaultProjectIdSql() }).from(organizations);
+  return db.select({ org: organizations, defaultProjectId: defaultProjectIdSql }).from(organizations);
 }
 
 type Selected = { org: OrganizationRow; defaultProjectId: string | null };

@@ -1,12 +1,11 @@
 import { isUniqueViolation, organizations } from "@terrapod/db";
 import { type Actor, NotFoundError, type OrganizationName } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { findDefaultProjectId } from "../project/queries.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { OrganizationDeps } from "./deps.ts";
 import { OrganizationNameTakenError } from "./errors.ts";
 import type { Organization } from "./model.ts";
-import { toOrganization } from "./queries.ts";
+import { findOrganizationById } from "./queries.ts";
 import { UpdateOrganizationInput } from "./schemas.ts";
 
 export async function updateOrganization(
@@ -23,9 +22,11 @@ export async function updateOrganization(
       .update(organizations)
       .set({ ...changes, updatedAt: deps.clock.now() })
       .where(eq(organizations.name, name))
-      .returning();
+      .returning({ id: organizations.id });
     if (!row) throw new NotFoundError("organization", name);
-    return toOrganization(row, (await findDefaultProjectId(deps.db, row.id)) ?? null);
+    const org = await findOrganizationById(deps.db, row.id);
+    if (!org) throw new NotFoundError("organization", name);
+    return org;
   } catch (err) {
     if (isUniqueViolation(err) && input.name) throw new OrganizationNameTakenError(input.name);
     throw err;

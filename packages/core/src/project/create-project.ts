@@ -1,6 +1,6 @@
 import { isUniqueViolation, projects } from "@terrapod/db";
 import { type Actor, InternalError, type OrganizationName } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/index.ts";
 import type { ProjectDeps } from "./deps.ts";
 import { ProjectNameTakenError } from "./errors.ts";
 import type { Project } from "./model.ts";

@@ -13,7 +13,7 @@ import { countProjectWorkspaces } from "./queries.ts";
 export async function deleteProject(deps: ProjectDeps, actor: Actor, id: string): Promise<void> {
   try {
     await deps.db.transaction(async (tx) => {
-      const project = await projectFor(deps, tx, actor, id, "project:manage", { lock: true });
+      const project = await projectFor(deps, actor, "project:manage", id, { tx, lock: true });
       if (project.isDefault) throw new DefaultProjectDeletionError(project.id);
       // The row lock waits for workspace inserts that reference the project, so the count is complete.
       const workspaceCount = await countProjectWorkspaces(tx, project.id);

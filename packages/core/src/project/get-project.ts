@@ -5,5 +5,5 @@ import { projectFor } from "./project-access.ts";
 
 /** By id; hidden and missing projects both give NotFoundError. */
 export async function getProject(deps: ProjectDeps, actor: Actor, id: string): Promise<Project> {
-  return projectFor(deps, deps.db, actor, id, "organization:read");
+  return projectFor(deps, actor, "organization:read", id);
 }

@@ -1,5 +1,5 @@
 import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationFor } from "../organization/index.ts";
 import type { ProjectDeps } from "./deps.ts";
 import type { Project } from "./model.ts";
 import { parseProjectInput } from "./parse-input.ts";
@@ -14,9 +14,8 @@ export async function listProjects(
   raw: ListProjectsInput,
   page: PageRequest,
 ): Promise<Page<Project>> {
-  await deps.access.requireOrganization(actor, "organization:read", organization);
+  const org = await organizationFor(deps, actor, "organization:read", organization);
   const input = parseProjectInput(ListProjectsInput, raw);
-  const org = await organizationNamed(deps.db, organization);
   const { items, total } = await listProjectRows(
     deps.db,
     { organizationId: org.id, names: input.names, query: input.query },

@@ -1,5 +1,5 @@
 import type { OrganizationName, ProjectId } from "@terrapod/kernel";
-import type { ExecutionMode } from "../workspace/model.ts";
+import type { ExecutionMode } from "../shared/types.ts";
 
 /**
  * A folder of workspaces inside an organization. Every organization has exactly one default project

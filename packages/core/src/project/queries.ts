@@ -1,7 +1,7 @@
 import { type Executor, organizations, projects, workspaces } from "@terrapod/db";
 import type { IdGenerator, OrganizationName, PageRequest, ProjectId } from "@terrapod/kernel";
 import { and, asc, count, eq, ilike, inArray, type SQL, sql } from "drizzle-orm";
-import type { ExecutionMode } from "../workspace/model.ts";
+import type { ExecutionMode } from "../shared/types.ts";
 import type { Project } from "./model.ts";
 
 export const defaultProjectName = "Default Project";
@@ -37,17 +37,6 @@ export async function findDefaultProjectId(
     .where(and(eq(projects.organizationId, organizationId), eq(projects.isDefault, true)))
     .limit(1);
   return row ? (row.id as ProjectId) : undefined;
-}
-
-/**
- * The id of the organization's default project, for selections from the `organizations` table. The
- * outer column is qualified by hand: drizzle leaves columns unqualified in single-table selects, where
- * `id` would resolve to the subquery's own `p.id`.
- */
-export function defaultProjectIdSql(): SQL<string | null> {
-  return sql<string | null>`(select p.id from ${projects} p
-    where p.organization_id = ${organizations}.${sql.identifier(organizations.id.name)} and p.is_default
-    limit 1)`;
 }
 
 export async function findProjectInOrganization(db: Executor, organizationId: string, projectId: string) {

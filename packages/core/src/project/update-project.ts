@@ -19,7 +19,7 @@ export async function updateProject(
   let name: string | undefined;
   try {
     return await deps.db.transaction(async (tx) => {
-      const current = await projectFor(deps, tx, actor, id, "project:manage", { lock: true });
+      const current = await projectFor(deps, actor, "project:manage", id, { tx, lock: true });
       const input = parseProjectInput(UpdateProjectInput, raw);
       name = input.name;
       const changes: { name?: string; description?: string } = {};

@@ -8,13 +8,12 @@ import {
 } from "@terrapod/kernel";
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { WorkspaceAction } from "../access/index.ts";
-import { findWorkspaceForUpdate, lockForRun } from "../workspace/queries.ts";
+import { findWorkspaceForUpdate, lockForRun } from "../workspace/index.ts";
 import type { RunDeps } from "./deps.ts";
 import { forceCancelCoolOffHeartbeats, terminalStatuses, workspaceHoldingStatuses } from "./lifecycle.ts";
 import type { Run } from "./model.ts";
 import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
-import { afterRunEnded, scheduleWorkspace } from "./schedule-workspace.ts";
 import { applyRunEvent } from "./transitions.ts";
 
 type Row = NonNullable<Awaited<ReturnType<typeof findRunById>>>;
@@ -89,7 +88,7 @@ export async function discardRun(deps: RunDeps, actor: Actor, id: string): Promi
     row = await lockedRun(deps, tx, actor, id, "run:discard");
     await applyRunEvent(tx, deps, row.run, { type: "discard" }, {}, describeActor(actor));
   });
-  if (row) await afterRunEnded(deps, row.run.workspaceId, id);
+  if (row) await deps.queue.runEnded(row.run.workspaceId, id);
   return reload(deps, id);
 }
 
@@ -131,7 +130,7 @@ export async function cancelRun(
     else if (t.signalCancel) signal = "cancel";
   });
   if (signal) deps.signals.stopJob(id, signal === "kill");
-  if (ended) await afterRunEnded(deps, workspaceId, id);
+  if (ended) await deps.queue.runEnded(workspaceId, id);
   return reload(deps, id);
 }
 
@@ -169,6 +168,6 @@ export async function forceExecuteRun(deps: RunDeps, actor: Actor, id: string): 
     }
   });
   // The scheduler releases a lock held by a run that has ended and starts this one.
-  await scheduleWorkspace(deps, workspaceId);
+  await deps.queue.schedule(workspaceId);
   return reload(deps, id);
 }

@@ -10,14 +10,13 @@ import {
   type RunId,
 } from "@terrapod/kernel";
 import { and, desc, eq } from "drizzle-orm";
-import { findConfigurationVersion } from "../configuration-version/queries.ts";
+import { findConfigurationVersion } from "../configuration-version/index.ts";
 import { parseInput } from "../shared/validate.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { findWorkspaceById } from "../workspace/index.ts";
 import type { RunDeps } from "./deps.ts";
 import type { Run } from "./model.ts";
 import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
-import { scheduleWorkspace } from "./schedule-workspace.ts";
 import { CreateRunInput } from "./schemas.ts";
 import { applyRunEvent } from "./transitions.ts";
 
@@ -126,7 +125,7 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
       }
     });
   } else {
-    await scheduleWorkspace(deps, ws.id);
+    await deps.queue.schedule(ws.id);
   }
   const row = await findRunById(deps.db, id);
   if (!row) throw new InternalError("run vanished after insert");

@@ -3,13 +3,10 @@ import type { CoreDeps } from "../shared/deps.ts";
 import type { BlobPort, LogPort } from "../shared/ports.ts";
 import type { SecretSealer } from "../shared/secrets.ts";
 
-/** A variable as the runner receives it (value decrypted). */
-export type EffectiveVariable = {
-  readonly key: string;
-  readonly value: string;
-  readonly category: "terraform" | "env";
-  readonly hcl: boolean;
-  readonly sensitive: boolean;
+/** Fire-and-forget wake-ups for executors (in-process or over Redis). */
+export type RunSignals = {
+  runQueued(): void;
+  stopJob(runId: string, force: boolean): void;
 };
 
 export type RunDeps = CoreDeps & {
@@ -17,27 +14,16 @@ export type RunDeps = CoreDeps & {
   readonly blobs: BlobPort;
   readonly secrets: SecretSealer;
   readonly logs: LogPort;
-  /** Fire-and-forget wake-ups for executors (in-process or over Redis). */
-  readonly signals: {
-    runQueued(): void;
-    stopJob(runId: string, force: boolean): void;
-  };
+  readonly signals: RunSignals;
   /** Which engine binaries exist: resolves `latest`, constraints or exact versions; throws InvalidError. */
   readonly engines: { resolve(engine: "terraform" | "tofu", requested: string): string };
-  /** Effective variables for a run, with TFE's precedence (variable domain). */
-  readonly variables: {
-    forRun(
-      workspaceId: string,
-      runVariables: readonly { key: string; value: string }[],
-    ): Promise<readonly EffectiveVariable[]>;
+  /** The per-workspace queue (job domain): what user actions on runs set in motion. */
+  readonly queue: {
+    /** Lets the workspace's next run go, if it may. */
+    schedule(workspaceId: string): Promise<void>;
+    /** A run ended: release its hold on the workspace, then schedule. */
+    runEnded(workspaceId: string, runId: string): Promise<void>;
   };
-  /** Saves the state an apply produced as a new state version (state-version domain). */
-  readonly saveRunState: (
-    runId: string,
-    workspaceId: string,
-    body: ReadableStream<Uint8Array>,
-  ) => Promise<{ stateVersionId: string } | undefined>;
+  /** Used for the force-cancel cool-off (two heartbeats). */
   readonly heartbeatIntervalSeconds: number;
-  /** A running phase without a heartbeat for this long is considered lost. */
-  readonly staleAfterSeconds: number;
 };

@@ -1,6 +1,10 @@
-export type { EffectiveVariable, RunDeps } from "./deps.ts";
-export type { ClaimedJob, LogSlice } from "./execution.ts";
+export { cliApplyHoldMs, cliRunSources } from "./cli-runs.ts";
+export type { RunDeps, RunSignals } from "./deps.ts";
 export * from "./lifecycle.ts";
 export * from "./model.ts";
+export { findRunById } from "./queries.ts";
+export type { LogSlice } from "./read-phase-log.ts";
+export { loadRun } from "./read-runs.ts";
 export { CreateRunInput, ListOrganizationRunsInput, ListRunsInput, RunOperation } from "./schemas.ts";
 export * from "./service.ts";
+export { applyRunEvent } from "./transitions.ts";

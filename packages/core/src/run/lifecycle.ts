@@ -1,20 +1,8 @@
 import { assertNever, ConflictError } from "@terrapod/kernel";
 
-export type RunStatus =
-  | "pending"
-  | "plan_queued"
-  | "planning"
-  | "planned"
-  | "confirmed"
-  | "apply_queued"
-  | "applying"
-  | "applied"
-  | "planned_and_finished"
-  | "planned_and_saved"
-  | "discarded"
-  | "errored"
-  | "canceled"
-  | "force_canceled";
+import { type RunStatus, terminalRunStatuses } from "../shared/run-status.ts";
+
+export type { RunStatus };
 
 export type PhaseStatus =
   | "pending"
@@ -65,14 +53,8 @@ export type Transition = {
   readonly signalKill?: boolean;
 };
 
-export const terminalStatuses: readonly RunStatus[] = [
-  "applied",
-  "planned_and_finished",
-  "discarded",
-  "errored",
-  "canceled",
-  "force_canceled",
-];
+/** Statuses a run never leaves. */
+export const terminalStatuses: readonly RunStatus[] = terminalRunStatuses;
 
 /** Statuses in which a non-speculative run holds its workspace (the per-workspace queue). */
 export const workspaceHoldingStatuses: readonly RunStatus[] = [

@@ -9,21 +9,7 @@ import type {
   UserId,
   WorkspaceId,
 } from "@terrapod/kernel";
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  exists,
-  ilike,
-  inArray,
-  notInArray,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, asc, count, desc, eq, ilike, inArray, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { PhaseStatus, RunStatus } from "./lifecycle.ts";
 import { runActions, terminalStatuses } from "./lifecycle.ts";
 import type { Run, RunEventRecord } from "./model.ts";
@@ -223,38 +209,6 @@ export async function listRunEventRows(db: Executor, runId: string): Promise<Run
     .orderBy(asc(runEvents.createdAt), asc(runEvents.id));
 }
 
-/** SQL: an applied run used this configuration version (a provisional version then becomes current). */
-export function appliedRunUses(db: Executor, configurationVersionId: AnyPgColumn): SQL {
-  return exists(
-    db
-      .select({ one: runs.id })
-      .from(runs)
-      .where(and(eq(runs.configurationVersionId, configurationVersionId), eq(runs.status, "applied"))),
-  );
-}
-
-/** True when a run that has not ended uses this configuration version (it still needs the archive). */
-export async function hasUnfinishedRunOn(db: Executor, configurationVersionId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(
-      and(
-        eq(runs.configurationVersionId, configurationVersionId),
-        notInArray(runs.status, [...terminalStatuses]),
-      ),
-    )
-    .limit(1);
-  return row !== undefined;
-}
-
-/** SQL: some run (in any status) uses this configuration version. */
-export function anyRunUses(db: Executor, configurationVersionId: AnyPgColumn): SQL {
-  return exists(
-    db.select({ one: runs.id }).from(runs).where(eq(runs.configurationVersionId, configurationVersionId)),
-  );
-}
-
 /** The event ids of each run, oldest first (the runs' `run-events` relationship). */
 export async function runEventIdsByRun(
   db: Executor,
@@ -284,20 +238,4 @@ export async function findRunEventRow(db: Executor, id: string) {
     .where(eq(runEvents.id, id))
     .limit(1);
   return row;
-}
-
-/** SQL: the run with this id has one of these (wire) statuses; `canceled` covers force-canceled runs. */
-export function runStatusIn(db: Executor, runId: AnyPgColumn, statuses: readonly string[]): SQL {
-  const wanted = statuses.includes("canceled") ? [...statuses, "force_canceled"] : [...statuses];
-  return exists(
-    db
-      .select({ one: runs.id })
-      .from(runs)
-      .where(and(eq(runs.id, runId), inArray(runs.status, wanted))),
-  );
-}
-
-/** SQL: when the run with this id was created (null when there is none), for ordering. */
-export function runCreatedAt(runId: AnyPgColumn): SQL {
-  return sql`(select ${runs.createdAt} from ${runs} where ${runs.id} = ${runId})`;
 }

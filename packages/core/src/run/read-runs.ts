@@ -9,9 +9,9 @@ import {
 } from "@terrapod/kernel";
 import { and, count, eq, inArray } from "drizzle-orm";
 import { atLeast, type WorkspaceSubject, workspaceActionLevels } from "../access/index.ts";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/index.ts";
 import { parseInput } from "../shared/validate.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { findWorkspaceById } from "../workspace/index.ts";
 import type { RunDeps } from "./deps.ts";
 import {
   artifactBlobKey,

@@ -1,24 +1,11 @@
 import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
-import type { PhaseResult } from "@terrapod/runner-protocol";
 import type { WorkspaceSubject } from "../access/index.ts";
 import { cancelRun, confirmRun, discardRun, forceExecuteRun } from "./act-on-run.ts";
 import { createRun } from "./create-run.ts";
 import type { RunDeps } from "./deps.ts";
-import {
-  appendJobLog,
-  claimNextJob,
-  finishJobPhase,
-  getJobArtifact,
-  markPlanLogRead,
-  putJobArtifact,
-  readJobSpec,
-  readPhaseLog,
-  reapStaleRuns,
-  recordHeartbeat,
-  saveJobState,
-} from "./execution.ts";
+import { markPlanLogRead } from "./mark-plan-log-read.ts";
 import type { Run } from "./model.ts";
-import { findRunById } from "./queries.ts";
+import { readPhaseLog } from "./read-phase-log.ts";
 import {
   countWorkspaceRuns,
   getRun,
@@ -33,7 +20,6 @@ import {
   readPlanArtifact,
   readRunPermissions,
 } from "./read-runs.ts";
-import { scheduleWorkspace, workspacesWithPendingRuns } from "./schedule-workspace.ts";
 import type { CreateRunInput, ListOrganizationRunsInput, ListRunsInput } from "./schemas.ts";
 
 export function createRunService(deps: RunDeps) {
@@ -67,33 +53,10 @@ export function createRunService(deps: RunDeps) {
     forceExecute: (actor: Actor, id: string) => forceExecuteRun(deps, actor, id),
     planJson: (actor: Actor, planId: string, name: "plan-json" | "provider-schemas") =>
       readPlanArtifact(deps, actor, planId, name),
-    /** The plan's log end marker was served (see claimNextJob). */
+    /** The plan's log end marker was served (see `cliApplyHoldMs`). */
     planLogRead: (planId: string) => markPlanLogRead(deps, planId),
     readLog: (actor: Actor, phaseId: string, offset: number, limit: number) =>
       readPhaseLog(deps, actor, phaseId, offset, limit),
-    /** Runner protocol (the actor is the job's run token). */
-    job: {
-      spec: (actor: Actor) => readJobSpec(deps, actor),
-      heartbeat: (actor: Actor) => recordHeartbeat(deps, actor),
-      appendLog: (actor: Actor, offset: number, data: Uint8Array) => appendJobLog(deps, actor, offset, data),
-      putArtifact: (actor: Actor, name: string, body: ReadableStream<Uint8Array>) =>
-        putJobArtifact(deps, actor, name, body),
-      getArtifact: (actor: Actor, name: string) => getJobArtifact(deps, actor, name),
-      saveState: (actor: Actor, body: ReadableStream<Uint8Array>) => saveJobState(deps, actor, body),
-      finish: (actor: Actor, result: PhaseResult) => finishJobPhase(deps, actor, result),
-    },
-    /** Executors and background loops. */
-    execution: {
-      claim: (executorId: string) => claimNextJob(deps, executorId),
-      reap: (opts: Parameters<typeof reapStaleRuns>[1]) => reapStaleRuns(deps, opts),
-      schedule: (workspaceId: string) => scheduleWorkspace(deps, workspaceId),
-      pendingWorkspaces: () => workspacesWithPendingRuns(deps),
-      /** The workspace and organization of a run (to turn a job token into its actor). */
-      scope: async (runId: string) => {
-        const row = await findRunById(deps.db, runId);
-        return row ? { workspaceId: row.run.workspaceId, organization: row.orgName } : undefined;
-      },
-    },
   };
 }
 

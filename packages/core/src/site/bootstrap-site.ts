@@ -1,9 +1,9 @@
 import { organizations, tokens, users } from "@terrapod/db";
 import type { OrganizationId, TokenId, UserId } from "@terrapod/kernel";
 import { count, eq, sql } from "drizzle-orm";
-import { ensureDefaultProject } from "../project/queries.ts";
+import { ensureDefaultProject } from "../project/index.ts";
 import type { CoreDeps } from "../shared/deps.ts";
-import { generateTokenSecret, hashToken } from "../token/secret.ts";
+import { generateTokenSecret, hashToken } from "../token/index.ts";
 
 export const defaultOrganizationName = "default";
 export const adminUsername = "admin";

@@ -4,14 +4,12 @@ import {
   type Actor,
   InternalError,
   InvalidError,
-  NotFoundError,
   type StateVersionId,
   TooLargeError,
 } from "@terrapod/kernel";
 import { z } from "zod";
 import { parseInput } from "../shared/validate.ts";
-import { lockHolderOf, sameHolder } from "../workspace/model.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { lockHolderOf, sameHolder, workspaceFor } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateLockRequiredError, StateMd5MismatchError } from "./errors.ts";
 import { assertSuccessor, finalizeStateVersion, sealOutputs } from "./finalize-state-version.ts";
@@ -47,9 +45,7 @@ export async function createStateVersion(
   raw: CreateStateVersionInput,
 ): Promise<StateVersion> {
   const input = parseInput(CreateStateVersionInput, raw);
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  await deps.access.requireWorkspace(actor, "state:write", ws);
+  const ws = await workspaceFor(deps, actor, "state:write", workspaceId);
   if (!ws.lock || !sameHolder(ws.lock.holder, lockHolderOf(actor))) throw new StateLockRequiredError(ws.id);
 
   const outputs = input.jsonStateOutputs === undefined ? undefined : decodeOutputs(input.jsonStateOutputs);

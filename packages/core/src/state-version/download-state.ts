@@ -1,8 +1,8 @@
 import { type Actor, NotFoundError } from "@terrapod/kernel";
-import { findWorkspaceById } from "../workspace/queries.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { jsonStateBlobKey, stateBlobKey } from "./model.ts";
 import { findStateVersionRow } from "./queries.ts";
+import { stateVersionFor } from "./state-version-access.ts";
 
 /**
  * Streams a finalized state version (raw, or the JSON state). Allowed for the holder of the matching
@@ -20,11 +20,7 @@ export async function downloadStateContent(
     throw new NotFoundError("state version", id);
   const purpose = kind === "raw" ? "state-download" : "json-state-download";
   const viaCapability = actor.kind === "capability" && actor.purpose === purpose && actor.resourceId === id;
-  if (!viaCapability) {
-    const ws = await findWorkspaceById(deps.db, sv.workspaceId);
-    if (!ws) throw new NotFoundError("state version", id);
-    await deps.access.requireWorkspace(actor, "state:read", ws);
-  }
+  if (!viaCapability) await stateVersionFor(deps, actor, "state:read", id);
   const key = kind === "raw" ? stateBlobKey(sv.workspaceId, id) : jsonStateBlobKey(sv.workspaceId, id);
   const stream = await deps.blobs.get(key);
   if (!stream) throw new NotFoundError(kind === "raw" ? "state content" : "JSON state", id);

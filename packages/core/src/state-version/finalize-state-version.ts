@@ -1,7 +1,7 @@
 import { type Executor, stateVersionOutputs, stateVersions, workspaces } from "@terrapod/db";
 import { InternalError, NotFoundError, type StateVersionOutputId } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { findWorkspaceForUpdate } from "../workspace/queries.ts";
+import { findWorkspaceForUpdate } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateAlreadyUploadedError, StateLineageConflictError, StateSerialConflictError } from "./errors.ts";
 import { pendingUploadTtlMs, type StateVersion } from "./model.ts";

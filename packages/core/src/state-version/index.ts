@@ -5,4 +5,5 @@ export * from "./model.ts";
 export * from "./service.ts";
 export type { ResourceSummary, StateFacts } from "./state-file.ts";
 export { createStateScanner, scanState } from "./state-file.ts";
+export { stateVersionFor } from "./state-version-access.ts";
 export type { WorkspaceResource } from "./workspace-resources.ts";

@@ -1,5 +1,5 @@
-import { type Actor, NotFoundError, type Page, type PageRequest } from "@terrapod/kernel";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import type { Actor, Page, PageRequest } from "@terrapod/kernel";
+import { workspaceFor } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { findCurrentStateVersion } from "./queries.ts";
 import { resourceInstances, type WorkspaceResource } from "./workspace-resources.ts";
@@ -14,9 +14,7 @@ export async function listWorkspaceResources(
   workspaceId: string,
   page: PageRequest,
 ): Promise<Page<WorkspaceResource>> {
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  await deps.access.requireWorkspace(actor, "state:read", ws);
+  const ws = await workspaceFor(deps, actor, "state:read", workspaceId);
   const sv = await findCurrentStateVersion(deps.db, ws.id);
   const all = sv ? resourceInstances(ws.id, sv.resources) : [];
   const start = (page.page - 1) * page.size;

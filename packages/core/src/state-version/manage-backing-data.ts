@@ -2,10 +2,11 @@ import { stateVersions } from "@terrapod/db";
 import { type Actor, ConflictError, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { type BackingDataAction, nextBackingData, transitionNotAllowed } from "../shared/backing-data.ts";
-import { findWorkspaceForUpdate } from "../workspace/queries.ts";
+import { findWorkspaceById } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { jsonStateBlobKey, type StateVersion, stateBlobKey } from "./model.ts";
-import { findStateVersion, findStateVersionRow } from "./queries.ts";
+import { findStateVersion } from "./queries.ts";
+import { stateVersionFor } from "./state-version-access.ts";
 
 /**
  * TFE's backing-data management (`actions/soft_delete_backing_data`, `restore_backing_data`,
@@ -19,16 +20,10 @@ export async function manageStateBackingData(
   id: string,
   action: BackingDataAction,
 ): Promise<StateVersion> {
-  const probe = await findStateVersionRow(deps.db, id);
-  if (!probe) throw new NotFoundError("state version", id);
   let workspaceId = "";
   await deps.db.transaction(async (tx) => {
-    // Lock order: the workspace, then the version (as finalizing does).
-    const ws = await findWorkspaceForUpdate(tx, probe.workspaceId);
-    if (!ws) throw new NotFoundError("state version", id);
-    await deps.access.requireWorkspace(actor, "state:manage-backing-data", ws);
-    const sv = await findStateVersionRow(tx, id, true);
-    if (!sv) throw new NotFoundError("state version", id);
+    // Locks the workspace, then the version (as finalizing does).
+    const sv = await stateVersionFor(deps, actor, "state:manage-backing-data", id, { tx, lock: true });
     if (sv.status !== "finalized") {
       throw new ConflictError(
         `state version ${id} is ${sv.status}; only a finalized version has backing data`,
@@ -36,7 +31,8 @@ export async function manageStateBackingData(
         transitionNotAllowed,
       );
     }
-    if (ws.currentStateVersionId === id && action !== "restore") {
+    const ws = await findWorkspaceById(tx, sv.workspaceId);
+    if (ws?.currentStateVersionId === id && action !== "restore") {
       throw new ConflictError(
         `state version ${id} is the workspace's current state; its backing data cannot be deleted`,
         { id },

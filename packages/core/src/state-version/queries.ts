@@ -60,6 +60,14 @@ export async function findStateVersion(db: Executor, id: string): Promise<StateV
   return toStateVersion(row, outputs.get(row.id) ?? []);
 }
 
+/** Reads and row-locks a state version for the rest of the transaction. */
+export async function findStateVersionForUpdate(db: Executor, id: string): Promise<StateVersion | undefined> {
+  const row = await findStateVersionRow(db, id, true);
+  if (!row) return undefined;
+  const outputs = await outputIdsFor(db, [row.id]);
+  return toStateVersion(row, outputs.get(row.id) ?? []);
+}
+
 export async function findCurrentStateVersion(
   db: Executor,
   workspaceId: string,

@@ -1,7 +1,7 @@
 import type { StateVersionOutputRow } from "@terrapod/db";
 import { type Actor, NotFoundError, type StateVersionId, type StateVersionOutputId } from "@terrapod/kernel";
-import { atLeast } from "../access/index.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { atLeast, workspaceActionLevels } from "../access/index.ts";
+import { workspaceFor } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { outputAad } from "./finalize-state-version.ts";
 import type { StateVersionOutput } from "./model.ts";
@@ -24,10 +24,9 @@ function toOutput(deps: StateVersionDeps, row: StateVersionOutputRow, reveal: bo
 
 /** The level an actor has on the state's workspace: outputs need read; sensitive values need state read. */
 async function stateAccess(deps: StateVersionDeps, actor: Actor, workspaceId: string) {
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  const level = await deps.access.requireWorkspace(actor, "state:read-outputs", ws);
-  return { revealSensitive: atLeast(level, "read") };
+  const ws = await workspaceFor(deps, actor, "state:read-outputs", workspaceId);
+  const level = await deps.access.workspaceLevel(actor, ws);
+  return { revealSensitive: atLeast(level, workspaceActionLevels["state:read"]) };
 }
 
 /**

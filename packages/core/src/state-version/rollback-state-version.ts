@@ -7,8 +7,7 @@ import {
   type StateVersionId,
   TooLargeError,
 } from "@terrapod/kernel";
-import { lockHolderOf, sameHolder } from "../workspace/model.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { lockHolderOf, sameHolder, workspaceFor } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateLockRequiredError } from "./errors.ts";
 import { finalizeStateVersion } from "./finalize-state-version.ts";
@@ -30,9 +29,7 @@ export async function rollbackStateVersion(
   workspaceId: string,
   targetId: string,
 ): Promise<StateVersion> {
-  const ws = await findWorkspaceById(deps.db, workspaceId);
-  if (!ws) throw new NotFoundError("workspace", workspaceId);
-  await deps.access.requireWorkspace(actor, "state:write", ws);
+  const ws = await workspaceFor(deps, actor, "state:write", workspaceId);
   if (!ws.lock || !sameHolder(ws.lock.holder, lockHolderOf(actor))) throw new StateLockRequiredError(ws.id);
   const target = await findStateVersionRow(deps.db, targetId);
   if (

@@ -1,7 +1,7 @@
 import { tags } from "@terrapod/db";
 import type { Actor, OrganizationName } from "@terrapod/kernel";
 import { and, eq, inArray } from "drizzle-orm";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationFor } from "../organization/index.ts";
 import type { TagDeps } from "./deps.ts";
 
 /** Deletes tags (and their workspace assignments) from an organization. */
@@ -11,8 +11,7 @@ export async function deleteOrganizationTags(
   organization: OrganizationName,
   tagIds: readonly string[],
 ): Promise<void> {
-  await deps.access.requireOrganization(actor, "organization:manage-tags", organization);
-  const org = await organizationNamed(deps.db, organization);
+  const org = await organizationFor(deps, actor, "organization:manage-tags", organization);
   if (tagIds.length === 0) return;
   await deps.db.delete(tags).where(and(eq(tags.organizationId, org.id), inArray(tags.id, [...tagIds])));
 }

@@ -1,7 +1,7 @@
 import { tags, workspaceTags } from "@terrapod/db";
 import type { Actor, OrganizationName, Page, PageRequest, TagId } from "@terrapod/kernel";
 import { and, asc, count, eq, exists, ilike, notExists, type SQL, sql } from "drizzle-orm";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationFor } from "../organization/index.ts";
 import type { TagDeps } from "./deps.ts";
 import type { OrganizationTag } from "./model.ts";
 
@@ -16,8 +16,7 @@ export async function listOrganizationTags(
   },
   page: PageRequest,
 ): Promise<Page<OrganizationTag>> {
-  await deps.access.requireOrganization(actor, "organization:read", organization);
-  const org = await organizationNamed(deps.db, organization);
+  const org = await organizationFor(deps, actor, "organization:read", organization);
   const conds: SQL[] = [eq(tags.organizationId, org.id)];
   if (opts.query) conds.push(ilike(tags.name, `%${opts.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   if (opts.excludeTaggableId) {

@@ -1,6 +1,28 @@
-import { type Executor, tags, workspaceTags } from "@terrapod/db";
-import type { IdGenerator } from "@terrapod/kernel";
+import { type Executor, organizations, tags, workspaceTags } from "@terrapod/db";
+import type { IdGenerator, OrganizationName, TagId } from "@terrapod/kernel";
 import { and, eq, inArray } from "drizzle-orm";
+import type { Tag } from "./model.ts";
+
+export async function findTag(db: Executor, id: string): Promise<Tag | undefined> {
+  const [row] = await db
+    .select({
+      id: tags.id,
+      name: tags.name,
+      organizationId: tags.organizationId,
+      orgName: organizations.name,
+    })
+    .from(tags)
+    .innerJoin(organizations, eq(organizations.id, tags.organizationId))
+    .where(eq(tags.id, id))
+    .limit(1);
+  if (!row) return undefined;
+  return {
+    id: row.id as TagId,
+    name: row.name,
+    organization: row.orgName as OrganizationName,
+    organizationId: row.organizationId,
+  };
+}
 
 /** Returns the ids of the named tags in the organization, creating the missing ones. */
 export async function ensureTags(

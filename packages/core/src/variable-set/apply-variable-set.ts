@@ -8,8 +8,8 @@ import {
   setVariableSetWorkspaces,
 } from "./queries.ts";
 import { VariableSetTargetsInput } from "./schemas.ts";
-import { variableSetFor } from "./set-access.ts";
 import { projectsInOrganization, workspacesInOrganization } from "./targets.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 export type VariableSetTarget = "workspaces" | "projects";
 
@@ -25,7 +25,7 @@ export async function applyVariableSet(
   rawIds: readonly string[],
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const set = await variableSetFor(deps, tx, actor, id, "varset:manage", { lock: true });
+    const set = await variableSetFor(deps, actor, "varset:manage", id, { tx, lock: true });
     const ids = parseInput(VariableSetTargetsInput, rawIds);
     if (target === "workspaces") {
       await setVariableSetWorkspaces(
@@ -54,7 +54,7 @@ export async function removeVariableSet(
   rawIds: readonly string[],
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const set = await variableSetFor(deps, tx, actor, id, "varset:manage", { lock: true });
+    const set = await variableSetFor(deps, actor, "varset:manage", id, { tx, lock: true });
     const ids = parseInput(VariableSetTargetsInput, rawIds);
     if (target === "workspaces") {
       await removeVariableSetWorkspaces(

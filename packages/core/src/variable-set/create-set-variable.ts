@@ -1,12 +1,15 @@
 import { isUniqueViolation, variableSetVariables } from "@terrapod/db";
 import type { Actor } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
-import { VariableKeyTakenError } from "../variable/errors.ts";
-import type { Variable } from "../variable/model.ts";
-import { CreateVariableInput } from "../variable/schemas.ts";
-import { newVariableColumns, toVariable } from "../variable/stored.ts";
+import {
+  CreateVariableInput,
+  newVariableColumns,
+  toVariable,
+  type Variable,
+  VariableKeyTakenError,
+} from "../variable/index.ts";
 import type { VariableSetDeps } from "./deps.ts";
-import { variableSetFor } from "./set-access.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 /** Adds a variable to a set; sealed at rest like workspace variables. */
 export async function createSetVariable(
@@ -15,7 +18,7 @@ export async function createSetVariable(
   varsetId: string,
   raw: CreateVariableInput,
 ): Promise<Variable> {
-  const set = await variableSetFor(deps, deps.db, actor, varsetId, "varset:manage");
+  const set = await variableSetFor(deps, actor, "varset:manage", varsetId);
   const input = parseInput(CreateVariableInput, raw);
   const id = deps.ids("variable");
   const now = deps.clock.now();

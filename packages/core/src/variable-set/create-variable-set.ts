@@ -1,9 +1,8 @@
 import { isUniqueViolation, variableSets, variableSetVariables } from "@terrapod/db";
 import { type Actor, InternalError, type OrganizationName } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationNamed } from "../organization/index.ts";
 import { parseInput } from "../shared/validate.ts";
-import { VariableKeyTakenError } from "../variable/errors.ts";
-import { newVariableColumns } from "../variable/stored.ts";
+import { newVariableColumns, VariableKeyTakenError } from "../variable/index.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import { VariableSetNameTakenError } from "./errors.ts";
 import type { VariableSet } from "./model.ts";

@@ -3,7 +3,7 @@ import { type Actor, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import type { VariableSetDeps } from "./deps.ts";
 import { findSetVariableRow } from "./queries.ts";
-import { variableSetFor } from "./set-access.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 export async function deleteSetVariable(
   deps: VariableSetDeps,
@@ -12,7 +12,7 @@ export async function deleteSetVariable(
   variableId: string,
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const set = await variableSetFor(deps, tx, actor, varsetId, "varset:manage");
+    const set = await variableSetFor(deps, actor, "varset:manage", varsetId, { tx });
     const row = await findSetVariableRow(tx, variableId, { forUpdate: true });
     if (row?.varsetId !== set.id) throw new NotFoundError("variable", variableId);
     await tx.delete(variableSetVariables).where(eq(variableSetVariables.id, row.id));

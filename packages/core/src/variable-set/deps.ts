@@ -1,4 +1,9 @@
-import type { VariableDeps } from "../variable/deps.ts";
+import type { AccessPolicy } from "../access/index.ts";
+import type { CoreDeps } from "../shared/deps.ts";
+import type { SecretSealer } from "../shared/secrets.ts";
 
-/** Variable sets need what workspace variables need: the database, access policy and the sealer. */
-export type VariableSetDeps = VariableDeps;
+export type VariableSetDeps = CoreDeps & {
+  readonly access: AccessPolicy;
+  /** Seals every variable value at rest (as for workspace variables). */
+  readonly secrets: SecretSealer;
+};

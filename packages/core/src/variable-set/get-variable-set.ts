@@ -1,8 +1,8 @@
 import type { Actor } from "@terrapod/kernel";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
-import { variableSetFor } from "./set-access.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 export async function getVariableSet(deps: VariableSetDeps, actor: Actor, id: string): Promise<VariableSet> {
-  return variableSetFor(deps, deps.db, actor, id, "varset:read");
+  return variableSetFor(deps, actor, "varset:read", id);
 }

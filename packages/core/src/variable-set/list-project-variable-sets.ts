@@ -1,8 +1,9 @@
-import { type Actor, NotFoundError, type Page, type PageRequest } from "@terrapod/kernel";
+import type { Actor, Page, PageRequest } from "@terrapod/kernel";
+import { projectFor } from "../project/index.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
-import { findProjectWithOrganization, listVariableSetRows } from "./queries.ts";
+import { listVariableSetRows } from "./queries.ts";
 import { ListVariableSetsInput } from "./schemas.ts";
 
 /** The variable sets that reach the workspaces of a project: global sets and sets applied to it. */
@@ -13,14 +14,7 @@ export async function listProjectVariableSets(
   raw: ListVariableSetsInput,
   page: PageRequest,
 ): Promise<Page<VariableSet>> {
-  const project = await findProjectWithOrganization(deps.db, projectId);
-  if (!project) throw new NotFoundError("project", projectId);
-  try {
-    await deps.access.requireOrganization(actor, "varset:read", project.organization);
-  } catch (err) {
-    if (err instanceof NotFoundError) throw new NotFoundError("project", projectId);
-    throw err;
-  }
+  const project = await projectFor(deps, actor, "varset:read", projectId);
   const input = parseInput(ListVariableSetsInput, raw);
   const { items, total } = await listVariableSetRows(
     deps.db,

@@ -1,5 +1,5 @@
 import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationFor } from "../organization/index.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
@@ -14,9 +14,8 @@ export async function listVariableSets(
   raw: ListVariableSetsInput,
   page: PageRequest,
 ): Promise<Page<VariableSet>> {
-  await deps.access.requireOrganization(actor, "varset:read", organization);
+  const org = await organizationFor(deps, actor, "varset:read", organization);
   const input = parseInput(ListVariableSetsInput, raw);
-  const org = await organizationNamed(deps.db, organization);
   const { items, total } = await listVariableSetRows(
     deps.db,
     { organizationId: org.id, query: input.query },

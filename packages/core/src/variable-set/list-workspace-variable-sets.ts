@@ -1,6 +1,6 @@
 import type { Actor, Page, PageRequest } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
-import { workspaceForVariables } from "../variable/workspace-access.ts";
+import { workspaceFor } from "../workspace/index.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
 import { listVariableSetRows } from "./queries.ts";
@@ -17,7 +17,7 @@ export async function listWorkspaceVariableSets(
   raw: ListVariableSetsInput,
   page: PageRequest,
 ): Promise<Page<VariableSet>> {
-  const ws = await workspaceForVariables(deps, deps.db, actor, workspaceId, "variable:read");
+  const ws = await workspaceFor(deps, actor, "variable:read", workspaceId);
   const input = parseInput(ListVariableSetsInput, raw);
   const { items, total } = await listVariableSetRows(
     deps.db,

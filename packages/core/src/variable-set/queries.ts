@@ -1,7 +1,6 @@
 import {
   type Executor,
   organizations,
-  projects,
   type VariableSetVariableRow,
   variableSetProjects,
   variableSets,
@@ -196,20 +195,6 @@ export async function findSetVariableRow(
   const q = db.select().from(variableSetVariables).where(eq(variableSetVariables.id, id));
   const [row] = await (opts.forUpdate ? q.for("update").limit(1) : q.limit(1));
   return row;
-}
-
-/** A project with the name of its organization. */
-export async function findProjectWithOrganization(
-  db: Executor,
-  id: string,
-): Promise<{ id: string; organizationId: string; organization: OrganizationName } | undefined> {
-  const [row] = await db
-    .select({ id: projects.id, organizationId: projects.organizationId, organization: organizations.name })
-    .from(projects)
-    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-    .where(eq(projects.id, id))
-    .limit(1);
-  return row ? { ...row, organization: row.organization as OrganizationName } : undefined;
 }
 
 /** Replaces (or, with `mode: "add"`, extends) the workspaces a set is applied to. */

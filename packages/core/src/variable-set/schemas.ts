@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CreateVariableInput } from "../variable/schemas.ts";
+import { CreateVariableInput } from "../variable/index.ts";
 import { variableSetLimits } from "./model.ts";
 
 const NameInput = z

@@ -1,5 +1,5 @@
 import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
-import type { CreateVariableInput, UpdateVariableInput } from "../variable/schemas.ts";
+import type { CreateVariableInput, UpdateVariableInput } from "../variable/index.ts";
 import { applyVariableSet, removeVariableSet, type VariableSetTarget } from "./apply-variable-set.ts";
 import { createSetVariable } from "./create-set-variable.ts";
 import { createVariableSet } from "./create-variable-set.ts";
@@ -10,6 +10,7 @@ import { getSetVariable } from "./get-set-variable.ts";
 import { getVariableSet } from "./get-variable-set.ts";
 import { listProjectVariableSets } from "./list-project-variable-sets.ts";
 import { listSetVariables } from "./list-set-variables.ts";
+import { listSetsReachingWorkspace } from "./list-sets-reaching-workspace.ts";
 import { listVariableSets } from "./list-variable-sets.ts";
 import { listWorkspaceVariableSets } from "./list-workspace-variable-sets.ts";
 import type { CreateVariableSetInput, ListVariableSetsInput, UpdateVariableSetInput } from "./schemas.ts";
@@ -34,6 +35,9 @@ export function createVariableSetService(deps: VariableSetDeps) {
       applyVariableSet(deps, actor, id, target, ids),
     remove: (actor: Actor, id: string, target: VariableSetTarget, ids: readonly string[]) =>
       removeVariableSet(deps, actor, id, target, ids),
+    /** For the variable domain (precedence): the sets that reach a workspace, with their variables; no access check. */
+    reaching: (ws: { readonly id: string; readonly organizationId: string; readonly projectId: string }) =>
+      listSetsReachingWorkspace(deps, ws),
     variables: {
       list: (actor: Actor, varsetId: string) => listSetVariables(deps, actor, varsetId),
       create: (actor: Actor, varsetId: string, input: CreateVariableInput) =>

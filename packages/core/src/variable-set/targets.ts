@@ -1,7 +1,7 @@
 import type { Executor } from "@terrapod/db";
 import { NotFoundError, type ProjectId, type WorkspaceId } from "@terrapod/kernel";
-import { findProjectInOrganization } from "../project/queries.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { findProjectInOrganization } from "../project/index.ts";
+import { findWorkspaceById } from "../workspace/index.ts";
 
 /** Checks every workspace exists in the set's organization; others are NotFound, like missing ones. */
 export async function workspacesInOrganization(

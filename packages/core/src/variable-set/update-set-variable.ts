@@ -2,13 +2,16 @@ import { isUniqueViolation, variableSetVariables } from "@terrapod/db";
 import { type Actor, NotFoundError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { parseInput } from "../shared/validate.ts";
-import { VariableKeyTakenError } from "../variable/errors.ts";
-import type { Variable } from "../variable/model.ts";
-import { UpdateVariableInput } from "../variable/schemas.ts";
-import { changedVariableColumns, toVariable } from "../variable/stored.ts";
+import {
+  changedVariableColumns,
+  toVariable,
+  UpdateVariableInput,
+  type Variable,
+  VariableKeyTakenError,
+} from "../variable/index.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import { findSetVariableRow } from "./queries.ts";
-import { variableSetFor } from "./set-access.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 /** Updates a variable of a set, with the same rules as workspace variables. */
 export async function updateSetVariable(
@@ -21,7 +24,7 @@ export async function updateSetVariable(
   let key: string | undefined;
   try {
     return await deps.db.transaction(async (tx) => {
-      const set = await variableSetFor(deps, tx, actor, varsetId, "varset:manage");
+      const set = await variableSetFor(deps, actor, "varset:manage", varsetId, { tx });
       const row = await findSetVariableRow(tx, variableId, { forUpdate: true });
       if (row?.varsetId !== set.id) throw new NotFoundError("variable", variableId);
       const input = parseInput(UpdateVariableInput, raw);

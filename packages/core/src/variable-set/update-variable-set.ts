@@ -7,8 +7,8 @@ import { VariableSetNameTakenError } from "./errors.ts";
 import type { VariableSet } from "./model.ts";
 import { findVariableSet, setVariableSetProjects, setVariableSetWorkspaces } from "./queries.ts";
 import { UpdateVariableSetInput } from "./schemas.ts";
-import { variableSetFor } from "./set-access.ts";
 import { projectsInOrganization, workspacesInOrganization } from "./targets.ts";
+import { variableSetFor } from "./variable-set-access.ts";
 
 /**
  * Updates a set's attributes. `workspaceIds` / `projectIds`, when given, replace its assignments (go-tfe
@@ -23,7 +23,7 @@ export async function updateVariableSet(
   let name: string | undefined;
   try {
     return await deps.db.transaction(async (tx) => {
-      const current = await variableSetFor(deps, tx, actor, id, "varset:manage", { lock: true });
+      const current = await variableSetFor(deps, actor, "varset:manage", id, { tx, lock: true });
       const input = parseInput(UpdateVariableSetInput, raw);
       name = input.name;
       const { workspaceIds, projectIds, description, ...flags } = input;

@@ -1,12 +1,12 @@
 import { isUniqueViolation, variables } from "@terrapod/db";
 import type { Actor } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
+import { workspaceFor } from "../workspace/index.ts";
 import type { VariableDeps } from "./deps.ts";
 import { VariableKeyTakenError } from "./errors.ts";
 import type { Variable } from "./model.ts";
 import { CreateVariableInput } from "./schemas.ts";
 import { newVariableColumns, toVariable } from "./stored.ts";
-import { workspaceForVariables } from "./workspace-access.ts";
 
 /** Creates a workspace variable; its value is sealed at rest whether or not it is sensitive. */
 export async function createVariable(
@@ -15,7 +15,7 @@ export async function createVariable(
   workspaceId: string,
   raw: CreateVariableInput,
 ): Promise<Variable> {
-  const ws = await workspaceForVariables(deps, deps.db, actor, workspaceId, "variable:write");
+  const ws = await workspaceFor(deps, actor, "variable:write", workspaceId);
   const input = parseInput(CreateVariableInput, raw);
   const id = deps.ids("variable");
   const now = deps.clock.now();

@@ -1,4 +1,4 @@
-export type { VariableDeps } from "./deps.ts";
+export type { InheritedVariableSet, VariableDeps } from "./deps.ts";
 export * from "./errors.ts";
 export type { VariableWorkspaceRef } from "./list-variables.ts";
 export * from "./model.ts";
@@ -7,3 +7,5 @@ export type { ResolvedRunVariables, RunVariableValue } from "./resolve-variables
 export { resolveVariablesForRun } from "./resolve-variables-for-run.ts";
 export * from "./schemas.ts";
 export * from "./service.ts";
+/** Storage shared with variable-set variables, which are sealed and versioned alike. */
+export { changedVariableColumns, newVariableColumns, type StoredVariable, toVariable } from "./stored.ts";

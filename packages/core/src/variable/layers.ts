@@ -1,10 +1,9 @@
-import type { Executor, VariableRow, VariableSetVariableRow } from "@terrapod/db";
+import type { VariableRow } from "@terrapod/db";
 import type { VariableSetId, WorkspaceId } from "@terrapod/kernel";
-import type { VariableSet } from "../variable-set/model.ts";
-import { listSetVariableRows, listVariableSetsReaching } from "../variable-set/queries.ts";
-import type { Workspace } from "../workspace/model.ts";
+import type { Workspace } from "../workspace/index.ts";
+import type { InheritedVariableSet, VariableDeps } from "./deps.ts";
 import type { VariableOwner } from "./model.ts";
-import type { PrecedenceInput, PrecedenceVariable, VariableSetScope } from "./precedence.ts";
+import type { PrecedenceInput, PrecedenceVariable } from "./precedence.ts";
 import { listWorkspaceVariableRows } from "./queries.ts";
 import type { StoredVariable } from "./stored.ts";
 
@@ -12,40 +11,18 @@ import type { StoredVariable } from "./stored.ts";
 export type VariableLayers = {
   readonly workspaceId: WorkspaceId;
   readonly workspace: readonly VariableRow[];
-  readonly sets: readonly {
-    readonly set: VariableSet;
-    readonly scope: VariableSetScope;
-    readonly rows: readonly VariableSetVariableRow[];
-  }[];
+  readonly sets: readonly InheritedVariableSet[];
 };
 
-/**
- * A set that reaches the workspace by several routes counts once: as global if it is global, else as
- * applied to the workspace if it is, else as applied to the workspace's project.
- */
-function scopeOf(set: VariableSet, ws: Workspace): VariableSetScope {
-  if (set.global) return "global";
-  return set.workspaceIds.includes(ws.id) ? "workspace" : "project";
-}
-
-export async function loadVariableLayers(db: Executor, ws: Workspace): Promise<VariableLayers> {
+export async function loadVariableLayers(
+  deps: Pick<VariableDeps, "db" | "variableSets">,
+  ws: Workspace,
+): Promise<VariableLayers> {
   const [workspace, sets] = await Promise.all([
-    listWorkspaceVariableRows(db, ws.id),
-    listVariableSetsReaching(db, ws),
+    listWorkspaceVariableRows(deps.db, ws.id),
+    deps.variableSets.reaching(ws),
   ]);
-  const rows = await listSetVariableRows(
-    db,
-    sets.map((s) => s.id),
-  );
-  return {
-    workspaceId: ws.id,
-    workspace,
-    sets: sets.map((set) => ({
-      set,
-      scope: scopeOf(set, ws),
-      rows: rows.filter((r) => r.varsetId === set.id),
-    })),
-  };
+  return { workspaceId: ws.id, workspace, sets };
 }
 
 /** The precedence input over the layers, each stored variable mapped by `view`. */
@@ -55,12 +32,12 @@ export function precedenceInput<V extends PrecedenceVariable>(
 ): PrecedenceInput<V> {
   return {
     workspace: layers.workspace.map((r) => view(r, { kind: "workspace", id: layers.workspaceId })),
-    sets: layers.sets.map(({ set, scope, rows }) => ({
+    sets: layers.sets.map((set) => ({
       id: set.id,
       name: set.name,
       priority: set.priority,
-      scope,
-      variables: rows.map((r) => view(r, { kind: "varset", id: set.id as VariableSetId })),
+      scope: set.scope,
+      variables: set.variables.map((r) => view(r, { kind: "varset", id: set.id as VariableSetId })),
     })),
   };
 }

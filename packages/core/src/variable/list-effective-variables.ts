@@ -1,10 +1,10 @@
 import type { Actor } from "@terrapod/kernel";
+import { workspaceFor } from "../workspace/index.ts";
 import type { VariableDeps } from "./deps.ts";
 import { loadVariableLayers, precedenceInput } from "./layers.ts";
 import type { Variable } from "./model.ts";
 import { resolveRunVariables } from "./precedence.ts";
 import { toVariable } from "./stored.ts";
-import { workspaceForVariables } from "./workspace-access.ts";
 
 /**
  * The variables a run of this workspace would get before any run variables: workspace variables plus
@@ -16,8 +16,8 @@ export async function listEffectiveVariables(
   actor: Actor,
   workspaceId: string,
 ): Promise<Variable[]> {
-  const ws = await workspaceForVariables(deps, deps.db, actor, workspaceId, "variable:read");
-  const layers = await loadVariableLayers(deps.db, ws);
+  const ws = await workspaceFor(deps, actor, "variable:read", workspaceId);
+  const layers = await loadVariableLayers(deps, ws);
   const resolved = resolveRunVariables(
     precedenceInput(layers, (row, owner) => toVariable(row, owner, deps.secrets)),
   );

@@ -1,10 +1,9 @@
-import { type Actor, NotFoundError, type OrganizationName } from "@terrapod/kernel";
-import { findWorkspaceByName } from "../workspace/queries.ts";
+import type { Actor, OrganizationName } from "@terrapod/kernel";
+import { workspaceByNameFor, workspaceFor } from "../workspace/index.ts";
 import type { VariableDeps } from "./deps.ts";
 import type { Variable } from "./model.ts";
 import { listWorkspaceVariableRows } from "./queries.ts";
 import { toVariable } from "./stored.ts";
-import { workspaceForVariables } from "./workspace-access.ts";
 
 /** A workspace by id, or by organization and name (the legacy `GET /vars` filter). */
 export type VariableWorkspaceRef =
@@ -17,15 +16,10 @@ export async function listVariables(
   actor: Actor,
   ref: VariableWorkspaceRef,
 ): Promise<Variable[]> {
-  let workspaceId: string;
-  if ("workspaceId" in ref) workspaceId = ref.workspaceId;
-  else {
-    await deps.access.requireOrganization(actor, "organization:read", ref.organization);
-    const ws = await findWorkspaceByName(deps.db, ref.organization, ref.workspace);
-    if (!ws) throw new NotFoundError("workspace", `${ref.organization}/${ref.workspace}`);
-    workspaceId = ws.id;
-  }
-  const ws = await workspaceForVariables(deps, deps.db, actor, workspaceId, "variable:read");
+  const ws =
+    "workspaceId" in ref
+      ? await workspaceFor(deps, actor, "variable:read", ref.workspaceId)
+      : await workspaceByNameFor(deps, actor, "variable:read", ref.organization, ref.workspace);
   const rows = await listWorkspaceVariableRows(deps.db, ws.id);
   return rows.map((r) => toVariable(r, { kind: "workspace", id: ws.id }, deps.secrets));
 }

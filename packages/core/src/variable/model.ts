@@ -27,6 +27,9 @@ export type Variable = {
   readonly updatedAt: Date;
 };
 
+/** A workspace variable by id; `workspaceId` undefined addresses it by its id alone (legacy `/vars/:id`). */
+export type VariableRef = { readonly workspaceId?: string | undefined; readonly variableId: string };
+
 /** The attributes of a variable a caller may set. */
 export type VariableAttributes = {
   readonly key: string;

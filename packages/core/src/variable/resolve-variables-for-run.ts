@@ -1,6 +1,6 @@
 import { NotFoundError } from "@terrapod/kernel";
 import { parseInput } from "../shared/validate.ts";
-import { findWorkspaceById } from "../workspace/queries.ts";
+import { findWorkspaceById } from "../workspace/index.ts";
 import type { VariableDeps } from "./deps.ts";
 import { loadVariableLayers, precedenceInput } from "./layers.ts";
 import { isHclIdentifier, type VariableCategory } from "./model.ts";
@@ -40,7 +40,7 @@ export async function resolveVariablesForRun(
   const run = parseInput(RunVariablesInput, runVariables);
   const ws = await findWorkspaceById(deps.db, workspaceId);
   if (!ws) throw new NotFoundError("workspace", workspaceId);
-  const layers = await loadVariableLayers(deps.db, ws);
+  const layers = await loadVariableLayers(deps, ws);
   const resolved = resolveRunVariables({
     ...precedenceInput(layers, (row) => ({
       key: row.key,

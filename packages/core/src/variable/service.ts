@@ -7,12 +7,10 @@ import { getVariable } from "./get-variable.ts";
 import { listEffectiveVariables } from "./list-effective-variables.ts";
 import { listVariableIds } from "./list-variable-ids.ts";
 import { listVariables, type VariableWorkspaceRef } from "./list-variables.ts";
+import type { VariableRef } from "./model.ts";
 import { resolveVariablesForRun } from "./resolve-variables-for-run.ts";
 import type { CreateVariableInput, RunVariablesInput, UpdateVariableInput } from "./schemas.ts";
 import { updateVariable } from "./update-variable.ts";
-
-/** `workspaceId` undefined: address the variable by its id alone (legacy `/vars/:id`). */
-export type VariableRef = { readonly workspaceId?: string | undefined; readonly variableId: string };
 
 export function createVariableService(deps: VariableDeps) {
   return {

@@ -1,14 +1,13 @@
 import { isUniqueViolation, variables } from "@terrapod/db";
-import { type Actor, NotFoundError, type WorkspaceId } from "@terrapod/kernel";
+import type { Actor, WorkspaceId } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import { parseInput } from "../shared/validate.ts";
 import type { VariableDeps } from "./deps.ts";
 import { VariableKeyTakenError } from "./errors.ts";
-import type { Variable } from "./model.ts";
-import { findVariableRowForUpdate } from "./queries.ts";
+import type { Variable, VariableRef } from "./model.ts";
 import { UpdateVariableInput } from "./schemas.ts";
 import { changedVariableColumns, toVariable } from "./stored.ts";
-import { workspaceForVariables } from "./workspace-access.ts";
+import { variableFor } from "./variable-access.ts";
 
 /**
  * Updates a workspace variable. Absent attributes keep their value; the version id changes even when
@@ -17,17 +16,13 @@ import { workspaceForVariables } from "./workspace-access.ts";
 export async function updateVariable(
   deps: VariableDeps,
   actor: Actor,
-  ref: { readonly workspaceId?: string | undefined; readonly variableId: string },
+  ref: VariableRef,
   raw: UpdateVariableInput,
 ): Promise<Variable> {
   let key: string | undefined;
   try {
     return await deps.db.transaction(async (tx) => {
-      const row = await findVariableRowForUpdate(tx, ref.variableId);
-      if (!row || (ref.workspaceId !== undefined && row.workspaceId !== ref.workspaceId)) {
-        throw new NotFoundError("variable", ref.variableId);
-      }
-      await workspaceForVariables(deps, tx, actor, row.workspaceId, "variable:write");
+      const row = await variableFor(deps, actor, "variable:write", ref, { tx, lock: true });
       const input = parseInput(UpdateVariableInput, raw);
       const { attrs, columns } = changedVariableColumns(deps.secrets, row, input);
       key = attrs.key;

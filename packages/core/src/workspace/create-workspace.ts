@@ -6,10 +6,10 @@ import {
   type OrganizationName,
   type WorkspaceId,
 } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
-import { ensureDefaultProject, findProjectInOrganization } from "../project/queries.ts";
+import { organizationNamed } from "../organization/index.ts";
+import { ensureDefaultProject, findProjectInOrganization } from "../project/index.ts";
 import { parseInput } from "../shared/validate.ts";
-import { attachTags, ensureTags } from "../tag/queries.ts";
+import { attachTags, ensureTags } from "../tag/index.ts";
 import type { WorkspaceDeps } from "./deps.ts";
 import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";

@@ -1,9 +1,9 @@
 import { workspaces } from "@terrapod/db";
-import { type Actor, NotFoundError } from "@terrapod/kernel";
+import type { Actor } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import type { WorkspaceDeps } from "./deps.ts";
 import { WorkspaceNotSafeToDeleteError } from "./errors.ts";
-import { findWorkspaceForUpdate } from "./queries.ts";
+import { workspaceFor } from "./workspace-access.ts";
 
 /**
  * Deletes a workspace with its state, runs and variables. `safe` refuses when the workspace is locked or
@@ -16,9 +16,7 @@ export async function deleteWorkspace(
   opts: { safe: boolean },
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, id);
-    if (!ws) throw new NotFoundError("workspace", id);
-    await deps.access.requireWorkspace(actor, "workspace:delete", ws);
+    const ws = await workspaceFor(deps, actor, "workspace:delete", id, { tx, lock: true });
     if (opts.safe) {
       if (ws.lock) throw new WorkspaceNotSafeToDeleteError("locked");
       if (ws.resourceCount > 0) throw new WorkspaceNotSafeToDeleteError("resources");

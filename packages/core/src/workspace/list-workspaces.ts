@@ -1,5 +1,5 @@
 import type { Actor, OrganizationName, Page, PageRequest } from "@terrapod/kernel";
-import { organizationNamed } from "../organization/queries.ts";
+import { organizationFor } from "../organization/index.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { WorkspaceDeps } from "./deps.ts";
 import type { Workspace } from "./model.ts";
@@ -13,9 +13,8 @@ export async function listWorkspaces(
   raw: ListWorkspacesInput,
   page: PageRequest,
 ): Promise<Page<Workspace>> {
-  await deps.access.requireOrganization(actor, "organization:read", organization);
+  const org = await organizationFor(deps, actor, "organization:read", organization);
   const input = parseInput(ListWorkspacesInput, raw);
-  const org = await organizationNamed(deps.db, organization);
   const visibility = await deps.access.visibleWorkspaces(actor, organization);
   if (visibility === "none") return { items: [], total: 0, page: page.page, size: page.size };
   const { items, total } = await listWorkspaceRows(deps.db, { ...input, organizationId: org.id }, page);

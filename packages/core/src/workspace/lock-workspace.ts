@@ -10,6 +10,7 @@ import {
 } from "./errors.ts";
 import { encodeLockHolder, type LockHolder, lockHolderOf, sameHolder, type Workspace } from "./model.ts";
 import { findWorkspaceById, findWorkspaceForUpdate } from "./queries.ts";
+import { workspaceFor } from "./workspace-access.ts";
 
 export async function lockWorkspace(
   deps: WorkspaceDeps,
@@ -18,9 +19,7 @@ export async function lockWorkspace(
   input: { reason?: string | undefined },
 ): Promise<Workspace> {
   return deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, id);
-    if (!ws) throw new NotFoundError("workspace", id);
-    await deps.access.requireWorkspace(actor, "workspace:lock", ws);
+    const ws = await workspaceFor(deps, actor, "workspace:lock", id, { tx, lock: true });
     if (ws.lock) throw new WorkspaceAlreadyLockedError(ws.id, encodeLockHolder(ws.lock.holder));
     await tx
       .update(workspaces)
@@ -36,9 +35,7 @@ export async function lockWorkspace(
 
 /** Releases the caller's own lock. Someone else's lock (a run, another user) is refused. */
 export async function unlockWorkspace(deps: WorkspaceDeps, actor: Actor, id: string): Promise<Workspace> {
-  const ws = await findWorkspaceById(deps.db, id);
-  if (!ws) throw new NotFoundError("workspace", id);
-  await deps.access.requireWorkspace(actor, "workspace:unlock", ws);
+  const ws = await workspaceFor(deps, actor, "workspace:unlock", id);
   if (await deps.hasPendingStateUpload(ws.id)) throw new StateUploadPendingError();
   return deps.db.transaction(async (tx) => {
     const current = await findWorkspaceForUpdate(tx, id);
@@ -60,9 +57,7 @@ export async function forceUnlockWorkspace(
   id: string,
 ): Promise<Workspace> {
   return deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, id);
-    if (!ws) throw new NotFoundError("workspace", id);
-    await deps.access.requireWorkspace(actor, "workspace:force-unlock", ws);
+    const ws = await workspaceFor(deps, actor, "workspace:force-unlock", id, { tx, lock: true });
     if (!ws.lock) throw new WorkspaceNotLockedError(ws.id);
     if (ws.lock.holder.kind === "run") throw heldByOther(ws.id, ws.lock.holder);
     await release(tx, ws.id);

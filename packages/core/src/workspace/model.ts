@@ -8,9 +8,9 @@ import type {
   WorkspaceId,
 } from "@terrapod/kernel";
 import type { WorkspaceLevel } from "../access/index.ts";
+import type { Engine, ExecutionMode } from "../shared/types.ts";
 
-export type ExecutionMode = "remote" | "local" | "agent";
-export type Engine = "terraform" | "tofu";
+export type { Engine, ExecutionMode } from "../shared/types.ts";
 
 /** Who holds a workspace lock. */
 export type LockHolder =

@@ -1,6 +1,7 @@
 import {
   type Executor,
   organizations,
+  runs,
   tags,
   type WorkspaceRow,
   workspaces,
@@ -8,7 +9,6 @@ import {
 } from "@terrapod/db";
 import type { OrganizationName, PageRequest, RunId, StateVersionId, WorkspaceId } from "@terrapod/kernel";
 import { and, asc, count, desc, eq, exists, ilike, inArray, notExists, type SQL, sql } from "drizzle-orm";
-import { runCreatedAt, runStatusIn } from "../run/queries.ts";
 import { decodeLockHolder, type Engine, type ExecutionMode, type Workspace } from "./model.ts";
 
 const tagNamesSql = sql<string[]>`coalesce((
@@ -113,6 +113,20 @@ function hasTag(name: string) {
       .where(and(eq(workspaceTags.workspaceId, workspaces.id), eq(tags.name, name)));
 }
 
+/** SQL: the workspace's current run has one of these (wire) statuses; `canceled` covers force-canceled runs. */
+function currentRunStatusIn(db: Executor, statuses: readonly string[]): SQL {
+  const wanted = statuses.includes("canceled") ? [...statuses, "force_canceled"] : [...statuses];
+  return exists(
+    db
+      .select({ one: runs.id })
+      .from(runs)
+      .where(and(eq(runs.id, workspaces.currentRunId), inArray(runs.status, wanted))),
+  );
+}
+
+/** SQL: when the workspace's current run was created (null when it has none), for ordering. */
+const currentRunCreatedAt = sql`(select ${runs.createdAt} from ${runs} where ${runs.id} = ${workspaces.currentRunId})`;
+
 function filterSql(db: Executor, f: WorkspaceFilter): SQL | undefined {
   const conds: (SQL | undefined)[] = [eq(workspaces.organizationId, f.organizationId)];
   if (f.search) conds.push(ilike(workspaces.name, `%${likeEscape(f.search)}%`));
@@ -131,7 +145,7 @@ function filterSql(db: Executor, f: WorkspaceFilter): SQL | undefined {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
-    if (statuses.length > 0) conds.push(runStatusIn(db, workspaces.currentRunId, statuses));
+    if (statuses.length > 0) conds.push(currentRunStatusIn(db, statuses));
   }
   if (f.extra) conds.push(f.extra);
   return and(...conds);
@@ -146,9 +160,9 @@ function orderSql(sort: WorkspaceFilter["sort"]): SQL[] {
     case "-name":
       return [desc(workspaces.name)];
     case "current-run.created-at":
-      return [sql`${runCreatedAt(workspaces.currentRunId)} asc nulls last`, asc(workspaces.name)];
+      return [sql`${currentRunCreatedAt} asc nulls last`, asc(workspaces.name)];
     case "-current-run.created-at":
-      return [sql`${runCreatedAt(workspaces.currentRunId)} desc nulls last`, asc(workspaces.name)];
+      return [sql`${currentRunCreatedAt} desc nulls last`, asc(workspaces.name)];
   }
 }
 

@@ -1,13 +1,14 @@
 import { isUniqueViolation, workspaces } from "@terrapod/db";
-import { type Actor, InternalError, InvalidError, NotFoundError } from "@terrapod/kernel";
+import { type Actor, InternalError, InvalidError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { findProjectInOrganization } from "../project/queries.ts";
+import { findProjectInOrganization } from "../project/index.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { WorkspaceDeps } from "./deps.ts";
 import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";
-import { findWorkspaceById, findWorkspaceForUpdate } from "./queries.ts";
+import { findWorkspaceById } from "./queries.ts";
 import { UpdateWorkspaceInput } from "./schemas.ts";
+import { workspaceFor } from "./workspace-access.ts";
 
 export async function updateWorkspace(
   deps: WorkspaceDeps,
@@ -18,9 +19,7 @@ export async function updateWorkspace(
   const input = parseInput(UpdateWorkspaceInput, raw);
   try {
     return await deps.db.transaction(async (tx) => {
-      const current = await findWorkspaceForUpdate(tx, id);
-      if (!current) throw new NotFoundError("workspace", id);
-      await deps.access.requireWorkspace(actor, "workspace:update", current);
+      const current = await workspaceFor(deps, actor, "workspace:update", id, { tx, lock: true });
       if (input.projectId && input.projectId !== current.projectId) {
         const project = await findProjectInOrganization(tx, current.organizationId, input.projectId);
         if (!project) throw new InvalidError(`project ${input.projectId} not found`, "projectId");

@@ -1,10 +1,10 @@
 import { type Actor, NotFoundError } from "@terrapod/kernel";
 import { z } from "zod";
 import { parseInput } from "../shared/validate.ts";
-import { attachTags, detachTags, ensureTags, findTagIds } from "../tag/queries.ts";
+import { attachTags, detachTags, ensureTags, findTagIds } from "../tag/index.ts";
 import type { WorkspaceDeps } from "./deps.ts";
-import { findWorkspaceForUpdate } from "./queries.ts";
 import { TagNameInput } from "./schemas.ts";
+import { workspaceFor } from "./workspace-access.ts";
 
 /** Tags named by name (created when missing) or by id (must exist in the organization). */
 export const TagRefsInput = z.strictObject({
@@ -21,9 +21,7 @@ export async function addWorkspaceTags(
 ): Promise<void> {
   const refs = parseInput(TagRefsInput, raw);
   await deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, id);
-    if (!ws) throw new NotFoundError("workspace", id);
-    await deps.access.requireWorkspace(actor, "workspace:update", ws);
+    const ws = await workspaceFor(deps, actor, "workspace:update", id, { tx, lock: true });
     const byName = await ensureTags(tx, deps.ids, ws.organizationId, refs.names, deps.clock.now());
     const byId = await findTagIds(tx, ws.organizationId, { ids: refs.ids });
     if (byId.length !== new Set(refs.ids).size) throw new NotFoundError("tag", refs.ids.join(","));
@@ -40,9 +38,7 @@ export async function removeWorkspaceTags(
 ): Promise<void> {
   const refs = parseInput(TagRefsInput, raw);
   await deps.db.transaction(async (tx) => {
-    const ws = await findWorkspaceForUpdate(tx, id);
-    if (!ws) throw new NotFoundError("workspace", id);
-    await deps.access.requireWorkspace(actor, "workspace:update", ws);
+    const ws = await workspaceFor(deps, actor, "workspace:update", id, { tx, lock: true });
     await detachTags(tx, ws.id, await findTagIds(tx, ws.organizationId, refs));
   });
 }

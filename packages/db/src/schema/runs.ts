@@ -1,34 +1,9 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { ts } from "./columns.ts";
+import { configurationVersions } from "./configuration-versions.ts";
 import { users } from "./users.ts";
 import { workspaces } from "./workspaces.ts";
-
-const ts = () => timestamp({ withTimezone: true, precision: 3 });
-
-export const configurationVersions = pgTable(
-  "configuration_versions",
-  {
-    id: text().primaryKey(),
-    workspaceId: text()
-      .notNull()
-      .references(() => workspaces.id, { onDelete: "cascade" }),
-    status: text({ enum: ["pending", "uploaded", "errored", "archived"] }).notNull(),
-    errorMessage: text(),
-    autoQueueRuns: boolean().notNull().default(true),
-    speculative: boolean().notNull().default(false),
-    provisional: boolean().notNull().default(false),
-    source: text().notNull().default("tfe-api"),
-    size: bigint({ mode: "number" }),
-    uploadStartedAt: ts(),
-    createdAt: ts().notNull(),
-    uploadedAt: ts(),
-    /** The archive in storage: kept, hidden (restorable) or deleted for good. */
-    backingData: text({ enum: ["present", "soft_deleted", "permanently_deleted"] })
-      .notNull()
-      .default("present"),
-  },
-  (t) => [index("configuration_versions_ws_created_idx").on(t.workspaceId, t.createdAt)],
-);
 
 export type RunVariableRecord = { key: string; value: string };
 
@@ -129,7 +104,6 @@ export const runEvents = pgTable(
   (t) => [index("run_events_run_idx").on(t.runId, t.createdAt)],
 );
 
-export type ConfigurationVersionRow = typeof configurationVersions.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type NewRunRow = typeof runs.$inferInsert;
 export type RunEventRow = typeof runEvents.$inferSelect;

@@ -4,6 +4,7 @@ import { actorOf, type TfeDeps, transferOf } from "../../deps.ts";
 import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readOptionalJson } from "../../jsonapi/body.ts";
 import { collectionResponse, resourceResponse } from "../../jsonapi/document.ts";
+import { idParam } from "../../jsonapi/ids.ts";
 import { parsePage } from "../../jsonapi/query.ts";
 import { originOf, urlBuilder } from "../../urls.ts";
 import { backingDataActions } from "../shared/backing-data.ts";
@@ -24,7 +25,7 @@ export function configurationVersionRoutes(deps: TfeDeps) {
       `/configuration-versions/:id/actions/${path}`,
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        await cvs.manageBackingData(actor, params.id, action);
+        await cvs.manageBackingData(actor, idParam("configurationVersion", params.id), action);
         return new Response(null, { status: 204 });
       },
       { parse: "none" },
@@ -35,7 +36,7 @@ export function configurationVersionRoutes(deps: TfeDeps) {
       "/configuration-versions/:id/actions/archive",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        await cvs.archive(actor, params.id);
+        await cvs.archive(actor, idParam("configurationVersion", params.id));
         return new Response(null, { status: 202 });
       },
       { parse: "none" },
@@ -44,24 +45,22 @@ export function configurationVersionRoutes(deps: TfeDeps) {
       "/workspaces/:id/configuration-versions",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const workspaceId = idParam("workspace", params.id);
         const doc = await readOptionalJson(request, deps.limits.jsonBodyBytes);
         const input =
           doc === undefined
             ? {}
             : mapAttributes(jsonApiData(doc, ["configuration-versions", ""]).attributes, cvAttributes);
-        const cv = await cvs.create(actor, params.id, input);
-        return resourceResponse(
-          serializeConfigurationVersion(cv, urlsFor(request), { withUploadUrl: true }),
-          {
-            status: 201,
-          },
-        );
+        const cv = await cvs.create(actor, workspaceId, input);
+        const created = serializeConfigurationVersion(cv, urlsFor(request), { withUploadUrl: true });
+        return resourceResponse(created, { status: 201 });
       },
       { parse: "none" },
     )
     .get("/workspaces/:id/configuration-versions", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const page = await cvs.list(actor, params.id, parsePage(new URL(request.url).searchParams));
+      const workspaceId = idParam("workspace", params.id);
+      const page = await cvs.list(actor, workspaceId, parsePage(new URL(request.url).searchParams));
       const urls = urlsFor(request);
       return collectionResponse(
         page.items.map((cv) => serializeConfigurationVersion(cv, urls)),
@@ -70,13 +69,12 @@ export function configurationVersionRoutes(deps: TfeDeps) {
     })
     .get("/configuration-versions/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(
-        serializeConfigurationVersion(await cvs.get(actor, params.id), urlsFor(request)),
-      );
+      const cv = await cvs.get(actor, idParam("configurationVersion", params.id));
+      return resourceResponse(serializeConfigurationVersion(cv, urlsFor(request)));
     })
     .get("/configuration-versions/:id/download", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(transfer(await cvs.download(actor, params.id)), {
+      return new Response(transfer(await cvs.download(actor, idParam("configurationVersion", params.id))), {
         headers: { "content-type": "application/gzip" },
       });
     })

@@ -10,6 +10,7 @@ import {
   type ResourceObject,
   resourceResponse,
 } from "../../jsonapi/document.ts";
+import { idParam } from "../../jsonapi/ids.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { serializeOrganization } from "../organizations/serializer.ts";
 import { createProjectInput, listProjectsInput, projectAttributes, updateProjectInput } from "./params.ts";
@@ -74,24 +75,23 @@ export function projectRoutes(deps: TfeDeps) {
     )
     .get("/projects/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await projects.get(actor, params.id), request);
+      return render(actor, await projects.get(actor, idParam("project", params.id)), request);
     })
     .patch(
       "/projects/:id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const id = idParam("project", params.id);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["projects"]);
         const input = updateProjectInput(data);
-        const updated = await withWirePointers(projectAttributes, () =>
-          projects.update(actor, params.id, input),
-        );
+        const updated = await withWirePointers(projectAttributes, () => projects.update(actor, id, input));
         return render(actor, updated, request);
       },
       { parse: "none" },
     )
     .delete("/projects/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await projects.delete(actor, params.id);
+      await projects.delete(actor, idParam("project", params.id));
       return noContent();
     });
 }

@@ -6,12 +6,14 @@ import {
   InvalidError,
   type OrganizationName,
   type Page,
+  type RunId,
 } from "@terrapod/kernel";
 import { Elysia } from "elysia";
 import { actorOf, type TfeDeps } from "../../deps.ts";
 import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson, readOptionalJson, relationshipId } from "../../jsonapi/body.ts";
 import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
+import { idParam } from "../../jsonapi/ids.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { originOf, type UrlBuilder, urlBuilder } from "../../urls.ts";
 import { serializeConfigurationVersion } from "../configuration-versions/serializer.ts";
@@ -152,12 +154,17 @@ export function runRoutes(deps: TfeDeps) {
   }
 
   /** Run actions take an optional `{comment}` and answer 202 with no body, as TFE does. */
-  async function action(request: Request, fn: (actor: Actor, comment?: string) => Promise<unknown>) {
+  async function action(
+    request: Request,
+    rawId: string,
+    fn: (actor: Actor, id: RunId, comment?: string) => Promise<unknown>,
+  ) {
     const actor = await actorOf(deps, request);
+    const id = idParam("run", rawId);
     const body = (await readOptionalJson(request, deps.limits.jsonBodyBytes)) as
       | { comment?: unknown }
       | undefined;
-    await fn(actor, typeof body?.comment === "string" ? body.comment : undefined);
+    await fn(actor, id, typeof body?.comment === "string" ? body.comment : undefined);
     return new Response(null, { status: 202 });
   }
 
@@ -167,12 +174,14 @@ export function runRoutes(deps: TfeDeps) {
       async ({ request }) => {
         const actor = await actorOf(deps, request);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["runs"]);
-        const workspaceId = relationshipId(data, "workspace");
-        if (!workspaceId) {
+        const workspace = relationshipId(data, "workspace");
+        if (!workspace) {
           throw new InvalidError("relationships.workspace is required", "/data/relationships/workspace");
         }
+        const workspaceId = idParam("workspace", workspace);
         const input = mapAttributes(data.attributes, runAttributes);
-        const cv = relationshipId(data, "configuration-version");
+        const cvRef = relationshipId(data, "configuration-version");
+        const cv = cvRef ? idParam("configurationVersion", cvRef) : undefined;
         const run = await withWirePointers(runAttributes, () =>
           runs.create(actor, {
             ...(input as object),
@@ -187,12 +196,16 @@ export function runRoutes(deps: TfeDeps) {
     )
     .get("/runs/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await runs.get(actor, params.id), request);
+      return render(actor, await runs.get(actor, idParam("run", params.id)), request);
     })
     .get("/workspaces/:id/runs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
-      return renderList(actor, await runs.list(actor, params.id, runListInput(sp), parsePage(sp)), request);
+      return renderList(
+        actor,
+        await runs.list(actor, idParam("workspace", params.id), runListInput(sp), parsePage(sp)),
+        request,
+      );
     })
     .get("/organizations/:org/runs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -220,75 +233,83 @@ export function runRoutes(deps: TfeDeps) {
     })
     .get("/runs/:id/run-events", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const events = await runs.events(actor, params.id);
+      const events = await runs.events(actor, idParam("run", params.id));
       return collectionResponse(events.map(serializeRunEvent), {
         page: { page: 1, size: Math.max(events.length, 1), total: events.length },
       });
     })
     .get("/run-events/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializeRunEvent(await runs.event(actor, params.id)));
+      return resourceResponse(serializeRunEvent(await runs.event(actor, idParam("runEvent", params.id))));
     })
     .get("/runs/:id/task-stages", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await runs.get(actor, params.id);
+      await runs.get(actor, idParam("run", params.id));
       return collectionResponse([], { page: { page: 1, size: 20, total: 0 } });
     })
     .get("/runs/:id/policy-checks", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await runs.get(actor, params.id);
+      await runs.get(actor, idParam("run", params.id));
       return collectionResponse([], { page: { page: 1, size: 20, total: 0 } });
     })
     .post(
       "/runs/:id/actions/apply",
-      ({ request, params }) => action(request, (a, c) => runs.confirm(a, params.id, c)),
+      ({ request, params }) => action(request, params.id, (a, id, c) => runs.confirm(a, id, c)),
       { parse: "none" },
     )
     .post(
       "/runs/:id/actions/discard",
-      ({ request, params }) => action(request, (a) => runs.discard(a, params.id)),
+      ({ request, params }) => action(request, params.id, (a, id) => runs.discard(a, id)),
       { parse: "none" },
     )
     .post(
       "/runs/:id/actions/cancel",
-      ({ request, params }) => action(request, (a) => runs.cancel(a, params.id, { force: false })),
+      ({ request, params }) => action(request, params.id, (a, id) => runs.cancel(a, id, { force: false })),
       { parse: "none" },
     )
     .post(
       "/runs/:id/actions/force-cancel",
-      ({ request, params }) => action(request, (a) => runs.cancel(a, params.id, { force: true })),
+      ({ request, params }) => action(request, params.id, (a, id) => runs.cancel(a, id, { force: true })),
       { parse: "none" },
     )
     .post(
       "/runs/:id/actions/force-execute",
-      ({ request, params }) => action(request, (a) => runs.forceExecute(a, params.id)),
+      ({ request, params }) => action(request, params.id, (a, id) => runs.forceExecute(a, id)),
       { parse: "none" },
     )
     .get("/runs/:id/plan", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializePlan(await runs.get(actor, params.id), urlsFor(request)));
+      return resourceResponse(
+        serializePlan(await runs.get(actor, idParam("run", params.id)), urlsFor(request)),
+      );
     })
     .get("/runs/:id/apply", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializeApply(await runs.get(actor, params.id), urlsFor(request)));
+      return resourceResponse(
+        serializeApply(await runs.get(actor, idParam("run", params.id)), urlsFor(request)),
+      );
     })
     .get("/plans/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializePlan(await runs.byPhase(actor, params.id), urlsFor(request)));
+      return resourceResponse(
+        serializePlan(await runs.byPhase(actor, idParam("plan", params.id)), urlsFor(request)),
+      );
     })
     .get("/applies/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializeApply(await runs.byPhase(actor, params.id), urlsFor(request)));
+      return resourceResponse(
+        serializeApply(await runs.byPhase(actor, idParam("apply", params.id)), urlsFor(request)),
+      );
     })
     .get("/plans/:id/json-output", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(await runs.planJson(actor, params.id, "plan-json"), {
+      return new Response(await runs.planJson(actor, idParam("plan", params.id), "plan-json"), {
         headers: { "content-type": "application/json" },
       });
     })
     .get("/plans/:id/json-provider-schemas", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(await runs.planJson(actor, params.id, "provider-schemas"), {
+      return new Response(await runs.planJson(actor, idParam("plan", params.id), "provider-schemas"), {
         headers: { "content-type": "application/json" },
       });
     })

@@ -1,16 +1,11 @@
 import type { StateVersion, StateVersionOutput } from "@terrapod/core";
-import {
-  type Actor,
-  BadRequestError,
-  InvalidError,
-  type OrganizationName,
-  type WorkspaceId,
-} from "@terrapod/kernel";
+import { type Actor, BadRequestError, InvalidError, type OrganizationName } from "@terrapod/kernel";
 import { Elysia } from "elysia";
 import { actorOf, type TfeDeps, transferOf } from "../../deps.ts";
 import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
 import { collectionResponse, type ResourceObject, resourceResponse } from "../../jsonapi/document.ts";
+import { idInput, idParam } from "../../jsonapi/ids.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { capabilityPathPrefix, originOf, urlBuilder } from "../../urls.ts";
 import { backingDataActions } from "../shared/backing-data.ts";
@@ -61,7 +56,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
       `/state-versions/:id/actions/${path}`,
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        await svs.manageBackingData(actor, params.id, action);
+        await svs.manageBackingData(actor, idParam("stateVersion", params.id), action);
         return new Response(null, { status: 204 });
       },
       { parse: "none" },
@@ -72,12 +67,14 @@ export function stateVersionRoutes(deps: TfeDeps) {
       "/workspaces/:id/state-versions",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const workspaceId = idParam("workspace", params.id);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["state-versions", ""]);
         const input = mapAttributes(data.attributes, stateVersionAttributes);
+        // The run is recorded, not looked up (an unknown one is accepted), so a malformed one is bad input.
         const runId = relationshipId(data, "run");
-        if (runId) input.runId = runId;
+        if (runId) input.runId = idInput("run", runId, { pointer: "/data/relationships/run" });
         const sv = await withWirePointers(stateVersionAttributes, () =>
-          svs.create(actor, params.id, input as Parameters<typeof svs.create>[2]),
+          svs.create(actor, workspaceId, input as Parameters<typeof svs.create>[2]),
         );
         return render(actor, sv, request, 201);
       },
@@ -87,6 +84,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
       "/workspaces/:id/state-versions",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const workspaceId = idParam("workspace", params.id);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["state-versions"]);
         const target = relationshipId(data, "rolling-back-state-version");
         if (!target) {
@@ -95,17 +93,18 @@ export function stateVersionRoutes(deps: TfeDeps) {
             "/data/relationships/rolling-back-state-version",
           );
         }
-        return render(actor, await svs.rollback(actor, params.id, target), request);
+        const targetId = idParam("stateVersion", target);
+        return render(actor, await svs.rollback(actor, workspaceId, targetId), request);
       },
       { parse: "none" },
     )
     .get("/workspaces/:id/current-state-version", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await svs.current(actor, params.id), request);
+      return render(actor, await svs.current(actor, idParam("workspace", params.id)), request);
     })
     .get("/workspaces/:id/current-state-version-outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const outputs = await svs.currentOutputs(actor, params.id);
+      const outputs = await svs.currentOutputs(actor, idParam("workspace", params.id));
       return outputsPage(outputs, request);
     })
     .get("/state-versions", async ({ request }) => {
@@ -115,7 +114,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
       const ws = sp.get("filter[workspace][name]");
       const wsId = sp.get("filter[workspace][id]");
       let ref: Parameters<typeof svs.list>[1];
-      if (wsId) ref = { workspaceId: wsId as WorkspaceId };
+      if (wsId) ref = { workspaceId: idParam("workspace", wsId) };
       else if (org && ws) ref = { organization: org as OrganizationName, workspace: ws };
       else {
         throw new InvalidError(
@@ -133,20 +132,22 @@ export function stateVersionRoutes(deps: TfeDeps) {
     })
     .get("/state-versions/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await svs.get(actor, params.id), request);
+      return render(actor, await svs.get(actor, idParam("stateVersion", params.id)), request);
     })
     .get("/state-versions/:id/outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const outputs = await svs.outputs(actor, params.id);
+      const outputs = await svs.outputs(actor, idParam("stateVersion", params.id));
       return outputsPage(outputs, request);
     })
     .get("/state-version-outputs/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializeStateVersionOutput(await svs.output(actor, params.id)));
+      return resourceResponse(
+        serializeStateVersionOutput(await svs.output(actor, idParam("stateVersionOutput", params.id))),
+      );
     })
     .get("/state-versions/:id/download", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return new Response(transfer(await svs.download(actor, params.id, "raw")), {
+      return new Response(transfer(await svs.download(actor, idParam("stateVersion", params.id), "raw")), {
         headers: { "content-type": "application/json" },
       });
     })

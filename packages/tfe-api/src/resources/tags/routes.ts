@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { actorOf, type TfeDeps } from "../../deps.ts";
 import { readJson } from "../../jsonapi/body.ts";
 import { collectionResponse, noContent } from "../../jsonapi/document.ts";
+import { idInput, idParam, idParams, knownIds } from "../../jsonapi/ids.ts";
 import { parsePage } from "../../jsonapi/query.ts";
 
 /** `{data: [{type, id}, …]}` → ids of the given type. */
@@ -28,12 +29,15 @@ export function tagRoutes(deps: TfeDeps) {
     .get("/organizations/:org/tags", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
+      const exclude = sp.get("filter[exclude][taggable][id]");
       const page = await deps.tags.list(
         actor,
         params.org as OrganizationName,
         {
           query: sp.get("q") ?? undefined,
-          excludeTaggableId: sp.get("filter[exclude][taggable][id]") ?? undefined,
+          excludeTaggableId: exclude
+            ? idInput("workspace", exclude, { parameter: "filter[exclude][taggable][id]" })
+            : undefined,
         },
         parsePage(sp),
       );
@@ -52,7 +56,8 @@ export function tagRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "tags");
-        await deps.tags.delete(actor, params.org as OrganizationName, ids);
+        // Ids that name no tag are skipped, as unknown ones are.
+        await deps.tags.delete(actor, params.org as OrganizationName, knownIds("tag", ids));
         return noContent();
       },
       { parse: "none" },
@@ -61,8 +66,9 @@ export function tagRoutes(deps: TfeDeps) {
       "/tags/:id/relationships/workspaces",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const tagId = idParam("tag", params.id);
         const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "workspaces");
-        await deps.tags.addWorkspaces(actor, params.id, ids);
+        await deps.tags.addWorkspaces(actor, tagId, idParams("workspace", ids));
         return noContent();
       },
       { parse: "none" },

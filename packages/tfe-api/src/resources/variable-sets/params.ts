@@ -2,6 +2,7 @@ import type { CreateVariableSetInput, UpdateVariableSetInput } from "@terrapod/c
 import { InvalidError } from "@terrapod/kernel";
 import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
 import type { JsonApiData } from "../../jsonapi/body.ts";
+import { idParams } from "../../jsonapi/ids.ts";
 import { variableAttributes } from "../variables/params.ts";
 
 /** TFE's `varsets` vocabulary; read-only attributes a client may echo back are ignored. */
@@ -75,12 +76,13 @@ function checkParent(data: JsonApiData, organization: string): void {
   );
 }
 
+/** The workspaces and projects a set applies to; an id that names none is a 404, like an unknown one. */
 function relationshipInput(data: JsonApiData): { workspaceIds?: string[]; projectIds?: string[] } {
   const out: { workspaceIds?: string[]; projectIds?: string[] } = {};
   const workspaceIds = idsOf(toMany(data, "workspaces", "workspaces"), "workspaces");
-  if (workspaceIds) out.workspaceIds = workspaceIds;
+  if (workspaceIds) out.workspaceIds = idParams("workspace", workspaceIds);
   const projectIds = idsOf(toMany(data, "projects", "projects"), "projects");
-  if (projectIds) out.projectIds = projectIds;
+  if (projectIds) out.projectIds = idParams("project", projectIds);
   return out;
 }
 

@@ -10,6 +10,7 @@ import {
   type ResourceObject,
   resourceResponse,
 } from "../../jsonapi/document.ts";
+import { idParam, idParams } from "../../jsonapi/ids.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { variableAttributes, variableInput } from "../variables/params.ts";
 import { serializeVariable } from "../variables/serializer.ts";
@@ -63,6 +64,16 @@ export function variableSetRoutes(deps: TfeDeps) {
     return variableInput(jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]));
   }
 
+  /** A relationships document of workspaces or projects; an id that names none is a 404. */
+  async function readTargets(request: Request, target: "workspaces" | "projects") {
+    const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), target);
+    return target === "workspaces" ? idParams("workspace", ids) : idParams("project", ids);
+  }
+
+  /** The set and the variable of `/varsets/:id/relationships/vars/:var_id`. */
+  const varRef = (params: { id: string; var_id: string }) =>
+    [idParam("variableSet", params.id), idParam("variable", params.var_id)] as const;
+
   return new Elysia({ name: "tfe.variable-sets" })
     .get("/organizations/:org/varsets", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -88,7 +99,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       const sp = new URL(request.url).searchParams;
       return renderPage(
         actor,
-        await sets.listForWorkspace(actor, params.id, listQuery(sp), parsePage(sp)),
+        await sets.listForWorkspace(actor, idParam("workspace", params.id), listQuery(sp), parsePage(sp)),
         request,
       );
     })
@@ -97,35 +108,34 @@ export function variableSetRoutes(deps: TfeDeps) {
       const sp = new URL(request.url).searchParams;
       return renderPage(
         actor,
-        await sets.listForProject(actor, params.id, listQuery(sp), parsePage(sp)),
+        await sets.listForProject(actor, idParam("project", params.id), listQuery(sp), parsePage(sp)),
         request,
       );
     })
     .get("/varsets/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await sets.get(actor, params.id), request);
+      return render(actor, await sets.get(actor, idParam("variableSet", params.id)), request);
     })
     .patch(
       "/varsets/:id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const setId = idParam("variableSet", params.id);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["varsets"]);
         const input = updateVariableSetInput(data);
-        const updated = await withWirePointers(variableSetAttributes, () =>
-          sets.update(actor, params.id, input),
-        );
+        const updated = await withWirePointers(variableSetAttributes, () => sets.update(actor, setId, input));
         return render(actor, updated, request);
       },
       { parse: "none" },
     )
     .delete("/varsets/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await sets.delete(actor, params.id);
+      await sets.delete(actor, idParam("variableSet", params.id));
       return noContent();
     })
     .get("/varsets/:id/relationships/vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const list = await sets.variables.list(actor, params.id);
+      const list = await sets.variables.list(actor, idParam("variableSet", params.id));
       return collectionResponse(list.map(serializeVariable), {
         page: { page: 1, size: Math.max(list.length, 1), total: list.length },
       });
@@ -134,9 +144,10 @@ export function variableSetRoutes(deps: TfeDeps) {
       "/varsets/:id/relationships/vars",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const setId = idParam("variableSet", params.id);
         const input = (await readVariable(request)) as CreateVariableInput;
         const created = await withWirePointers(variableAttributes, () =>
-          sets.variables.create(actor, params.id, input),
+          sets.variables.create(actor, setId, input),
         );
         return resourceResponse(serializeVariable(created), { status: 201 });
       },
@@ -144,15 +155,16 @@ export function variableSetRoutes(deps: TfeDeps) {
     )
     .get("/varsets/:id/relationships/vars/:var_id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return resourceResponse(serializeVariable(await sets.variables.get(actor, params.id, params.var_id)));
+      return resourceResponse(serializeVariable(await sets.variables.get(actor, ...varRef(params))));
     })
     .patch(
       "/varsets/:id/relationships/vars/:var_id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const [setId, variableId] = varRef(params);
         const input = (await readVariable(request)) as UpdateVariableInput;
         const updated = await withWirePointers(variableAttributes, () =>
-          sets.variables.update(actor, params.id, params.var_id, input),
+          sets.variables.update(actor, setId, variableId, input),
         );
         return resourceResponse(serializeVariable(updated));
       },
@@ -160,15 +172,16 @@ export function variableSetRoutes(deps: TfeDeps) {
     )
     .delete("/varsets/:id/relationships/vars/:var_id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await sets.variables.delete(actor, params.id, params.var_id);
+      await sets.variables.delete(actor, ...varRef(params));
       return noContent();
     })
     .post(
       "/varsets/:id/relationships/workspaces",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "workspaces");
-        await sets.apply(actor, params.id, "workspaces", ids);
+        const setId = idParam("variableSet", params.id);
+        const ids = await readTargets(request, "workspaces");
+        await sets.apply(actor, setId, "workspaces", ids);
         return noContent();
       },
       { parse: "none" },
@@ -177,8 +190,9 @@ export function variableSetRoutes(deps: TfeDeps) {
       "/varsets/:id/relationships/workspaces",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "workspaces");
-        await sets.remove(actor, params.id, "workspaces", ids);
+        const setId = idParam("variableSet", params.id);
+        const ids = await readTargets(request, "workspaces");
+        await sets.remove(actor, setId, "workspaces", ids);
         return noContent();
       },
       { parse: "none" },
@@ -187,8 +201,9 @@ export function variableSetRoutes(deps: TfeDeps) {
       "/varsets/:id/relationships/projects",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "projects");
-        await sets.apply(actor, params.id, "projects", ids);
+        const setId = idParam("variableSet", params.id);
+        const ids = await readTargets(request, "projects");
+        await sets.apply(actor, setId, "projects", ids);
         return noContent();
       },
       { parse: "none" },
@@ -197,8 +212,9 @@ export function variableSetRoutes(deps: TfeDeps) {
       "/varsets/:id/relationships/projects",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), "projects");
-        await sets.remove(actor, params.id, "projects", ids);
+        const setId = idParam("variableSet", params.id);
+        const ids = await readTargets(request, "projects");
+        await sets.remove(actor, setId, "projects", ids);
         return noContent();
       },
       { parse: "none" },

@@ -5,6 +5,7 @@ import { actorOf, type TfeDeps } from "../../deps.ts";
 import { withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson, relationshipId } from "../../jsonapi/body.ts";
 import { collectionResponse, noContent, resourceResponse } from "../../jsonapi/document.ts";
+import { idParam } from "../../jsonapi/ids.ts";
 import { legacyListFilter, variableAttributes, variableInput } from "./params.ts";
 import { serializeVariable } from "./serializer.ts";
 
@@ -26,15 +27,16 @@ export function variableRoutes(deps: TfeDeps) {
   return new Elysia({ name: "tfe.variables" })
     .get("/workspaces/:id/vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return variableList(await vars.list(actor, { workspaceId: params.id }));
+      return variableList(await vars.list(actor, { workspaceId: idParam("workspace", params.id) }));
     })
     .post(
       "/workspaces/:id/vars",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const workspaceId = idParam("workspace", params.id);
         const input = variableInput(await readData(request)) as CreateVariableInput;
         const created = await withWirePointers(variableAttributes, () =>
-          vars.create(actor, params.id, input),
+          vars.create(actor, workspaceId, input),
         );
         return resourceResponse(serializeVariable(created), { status: 201 });
       },
@@ -42,29 +44,38 @@ export function variableRoutes(deps: TfeDeps) {
     )
     .get("/workspaces/:id/vars/:var_id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const v = await vars.get(actor, { workspaceId: params.id, variableId: params.var_id });
+      const ref = {
+        workspaceId: idParam("workspace", params.id),
+        variableId: idParam("variable", params.var_id),
+      };
+      const v = await vars.get(actor, ref);
       return resourceResponse(serializeVariable(v));
     })
     .patch(
       "/workspaces/:id/vars/:var_id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const ref = {
+          workspaceId: idParam("workspace", params.id),
+          variableId: idParam("variable", params.var_id),
+        };
         const input = variableInput(await readData(request)) as UpdateVariableInput;
-        const updated = await withWirePointers(variableAttributes, () =>
-          vars.update(actor, { workspaceId: params.id, variableId: params.var_id }, input),
-        );
+        const updated = await withWirePointers(variableAttributes, () => vars.update(actor, ref, input));
         return resourceResponse(serializeVariable(updated));
       },
       { parse: "none" },
     )
     .delete("/workspaces/:id/vars/:var_id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await vars.delete(actor, { workspaceId: params.id, variableId: params.var_id });
+      await vars.delete(actor, {
+        workspaceId: idParam("workspace", params.id),
+        variableId: idParam("variable", params.var_id),
+      });
       return noContent();
     })
     .get("/workspaces/:id/all-vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return variableList(await vars.listEffective(actor, params.id));
+      return variableList(await vars.listEffective(actor, idParam("workspace", params.id)));
     })
     .get("/vars", async ({ request }) => {
       const actor = await actorOf(deps, request);
@@ -81,14 +92,15 @@ export function variableRoutes(deps: TfeDeps) {
       async ({ request }) => {
         const actor = await actorOf(deps, request);
         const data = await readData(request);
-        const workspaceId = relationshipId(data, "workspace") ?? relationshipId(data, "configurable");
-        if (!workspaceId) {
+        const workspace = relationshipId(data, "workspace") ?? relationshipId(data, "configurable");
+        if (!workspace) {
           throw new InvalidError(
             "relationships.workspace is required",
             "/data/relationships/workspace",
             "invalid attribute",
           );
         }
+        const workspaceId = idParam("workspace", workspace);
         const input = variableInput(data) as CreateVariableInput;
         const created = await withWirePointers(variableAttributes, () =>
           vars.create(actor, workspaceId, input),
@@ -101,9 +113,10 @@ export function variableRoutes(deps: TfeDeps) {
       "/vars/:id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const variableId = idParam("variable", params.id);
         const input = variableInput(await readData(request)) as UpdateVariableInput;
         const updated = await withWirePointers(variableAttributes, () =>
-          vars.update(actor, { variableId: params.id }, input),
+          vars.update(actor, { variableId }, input),
         );
         return resourceResponse(serializeVariable(updated));
       },
@@ -111,7 +124,7 @@ export function variableRoutes(deps: TfeDeps) {
     )
     .delete("/vars/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await vars.delete(actor, { variableId: params.id });
+      await vars.delete(actor, { variableId: idParam("variable", params.id) });
       return noContent();
     });
 }

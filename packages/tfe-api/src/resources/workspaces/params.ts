@@ -2,6 +2,7 @@ import type { CreateWorkspaceInput, ListWorkspacesInput, TagRefsInput } from "@t
 import { InvalidError } from "@terrapod/kernel";
 import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
 import { type JsonApiData, relationshipId, relationshipList } from "../../jsonapi/body.ts";
+import { idInput, idParams, knownIds } from "../../jsonapi/ids.ts";
 
 export const workspaceAttributes: AttributeMap = {
   fields: {
@@ -53,7 +54,8 @@ export function workspaceInput(data: JsonApiData, forCreate: boolean): Record<st
     input.executionMode = operations ? "remote" : "local";
   }
   const project = relationshipId(data, "project");
-  if (project) input.projectId = project;
+  // An unknown project is a 422 from core ("project … not found"); a malformed one is too.
+  if (project) input.projectId = idInput("project", project, { pointer: "/data/relationships/project" });
   if (forCreate) {
     const tags = tagRefs(data, "tags");
     const bindings = relationshipList(data, "tag-bindings");
@@ -84,12 +86,16 @@ export function tagRefs(data: JsonApiData | { relationships: Record<string, unkn
   return { names, ids } satisfies TagRefsInput;
 }
 
-/** A relationships document body (`{data: [...]}`) as tag references. */
-export function tagRefsFromDocument(doc: unknown): TagRefsInput {
+/**
+ * A relationships document body (`{data: [...]}`) as tag references. Adding a tag id that names nothing
+ * is a 404 (as for an unknown tag); removing one is ignored (as for a tag the workspace does not have).
+ */
+export function tagRefsFromDocument(doc: unknown, op: "add" | "remove"): TagRefsInput {
   if (typeof doc !== "object" || doc === null || !Array.isArray((doc as { data?: unknown }).data)) {
     throw new InvalidError("the document must have a `data` array of tags", "/data", "invalid document");
   }
-  return tagRefs({ relationships: { tags: doc } }, "tags");
+  const { names, ids } = tagRefs({ relationships: { tags: doc } }, "tags");
+  return { names, ids: op === "add" ? idParams("tag", ids) : knownIds("tag", ids) };
 }
 
 export function listInput(params: URLSearchParams): ListWorkspacesInput {
@@ -113,7 +119,7 @@ export function listInput(params: URLSearchParams): ListWorkspacesInput {
   const exclude = csv(params.get("search[exclude-tags]"));
   if (exclude?.length) out.excludeTags = exclude;
   const project = params.get("filter[project][id]");
-  if (project) out.projectId = project;
+  if (project) out.projectId = idInput("project", project, { parameter: "filter[project][id]" });
   if (Object.keys(labels).length > 0) out.labels = labels;
   const currentRunStatus = params.get("filter[current-run][status]");
   if (currentRunStatus) out.currentRunStatus = currentRunStatus;

@@ -10,6 +10,7 @@ import {
   type ResourceObject,
   resourceResponse,
 } from "../../jsonapi/document.ts";
+import { idParam } from "../../jsonapi/ids.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { originOf, urlBuilder } from "../../urls.ts";
 import { serializeOrganization } from "../organizations/serializer.ts";
@@ -172,15 +173,17 @@ export function workspaceRoutes(deps: TfeDeps) {
     })
     .get("/workspaces/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await ws.get(actor, params.id), request);
+      const id = idParam("workspace", params.id);
+      return render(actor, await ws.get(actor, id), request);
     })
     .patch(
       "/workspaces/:id",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const id = idParam("workspace", params.id);
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["workspaces"]);
         const updated = await withWirePointers(workspaceAttributes, () =>
-          ws.update(actor, params.id, workspaceInput(data, false)),
+          ws.update(actor, id, workspaceInput(data, false)),
         );
         return render(actor, updated, request);
       },
@@ -188,20 +191,23 @@ export function workspaceRoutes(deps: TfeDeps) {
     )
     .delete("/workspaces/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await ws.delete(actor, params.id, { safe: false });
+      const id = idParam("workspace", params.id);
+      await ws.delete(actor, id, { safe: false });
       return noContent();
     })
     .post("/workspaces/:id/actions/safe-delete", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      await ws.delete(actor, params.id, { safe: true });
+      const id = idParam("workspace", params.id);
+      await ws.delete(actor, id, { safe: true });
       return noContent();
     })
     .post(
       "/workspaces/:id/actions/lock",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const id = idParam("workspace", params.id);
         const reason = lockReason(await readOptionalJson(request, deps.limits.jsonBodyBytes));
-        return render(actor, await ws.lock(actor, params.id, { reason }), request);
+        return render(actor, await ws.lock(actor, id, { reason }), request);
       },
       { parse: "none" },
     )
@@ -209,7 +215,8 @@ export function workspaceRoutes(deps: TfeDeps) {
       "/workspaces/:id/actions/unlock",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        return render(actor, await ws.unlock(actor, params.id), request);
+        const id = idParam("workspace", params.id);
+        return render(actor, await ws.unlock(actor, id), request);
       },
       { parse: "none" },
     )
@@ -217,22 +224,25 @@ export function workspaceRoutes(deps: TfeDeps) {
       "/workspaces/:id/actions/force-unlock",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        return render(actor, await ws.forceUnlock(actor, params.id), request);
+        const id = idParam("workspace", params.id);
+        return render(actor, await ws.forceUnlock(actor, id), request);
       },
       { parse: "none" },
     )
     .get("/workspaces/:id/resources", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
+      const id = idParam("workspace", params.id);
       const page = await deps.stateVersions.resources(
         actor,
-        params.id,
+        id,
         parsePage(new URL(request.url).searchParams),
       );
       return collectionResponse(page.items.map(serializeWorkspaceResource), { page });
     })
     .get("/workspaces/:id/relationships/tags", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      const w = await ws.get(actor, params.id);
+      const id = idParam("workspace", params.id);
+      const w = await ws.get(actor, id);
       const sp = new URL(request.url).searchParams;
       const page = await deps.tags.list(actor, w.organization, { workspaceId: w.id }, parsePage(sp));
       return collectionResponse(
@@ -248,10 +258,11 @@ export function workspaceRoutes(deps: TfeDeps) {
       "/workspaces/:id/relationships/tags",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const id = idParam("workspace", params.id);
         await ws.addTags(
           actor,
-          params.id,
-          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes)),
+          id,
+          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes), "add"),
         );
         return noContent();
       },
@@ -261,10 +272,11 @@ export function workspaceRoutes(deps: TfeDeps) {
       "/workspaces/:id/relationships/tags",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
+        const id = idParam("workspace", params.id);
         await ws.removeTags(
           actor,
-          params.id,
-          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes)),
+          id,
+          tagRefsFromDocument(await readJson(request, deps.limits.jsonBodyBytes), "remove"),
         );
         return noContent();
       },

@@ -1,5 +1,5 @@
-import type { Executor } from "@terrapod/db";
 import { type Actor, NotFoundError } from "@terrapod/kernel";
+import type { LoadOptions } from "../shared/load-options.ts";
 import type { VariableSetDeps } from "./deps.ts";
 import type { VariableSet } from "./model.ts";
 import { findVariableSet, findVariableSetForUpdate } from "./queries.ts";
@@ -7,17 +7,18 @@ import { findVariableSet, findVariableSetForUpdate } from "./queries.ts";
 /**
  * Loads a variable set and checks the actor may read (`varset:read`) or manage (`varset:manage`) the sets
  * of its organization. A set of an organization the actor cannot see is NotFound, like a missing one,
- * and the error names the set, not the organization.
+ * and the error names the set, not the organization; ForbiddenError when the organization is visible but
+ * the action is not allowed. `lock` row-locks the set for the rest of the transaction.
  */
 export async function variableSetFor(
-  deps: VariableSetDeps,
-  db: Executor,
+  deps: Pick<VariableSetDeps, "db" | "access">,
   actor: Actor,
-  id: string,
   action: "varset:read" | "varset:manage",
-  opts: { lock?: boolean } = {},
+  id: string,
+  opts?: LoadOptions,
 ): Promise<VariableSet> {
-  const set = opts.lock ? await findVariableSetForUpdate(db, id) : await findVariableSet(db, id);
+  const db = opts?.tx ?? deps.db;
+  const set = opts?.lock ? await findVariableSetForUpdate(db, id) : await findVariableSet(db, id);
   if (!set) throw new NotFoundError("variable set", id);
   try {
     await deps.access.requireOrganization(actor, action, set.organization);

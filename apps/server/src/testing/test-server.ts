@@ -12,9 +12,9 @@ import {
   testRedisUrl,
   testS3,
 } from "@terrapod/testing";
-import { loadServerConfig } from "./config.ts";
-import { createLogger } from "./logger.ts";
-import { type RunningServer, startServer } from "./server.ts";
+import { loadServerConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { type RunningServer, startServer } from "../server.ts";
 
 export type TestServer = {
   readonly url: string;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidError, TooLargeError } from "@terrapod/kernel";
-import type { BlobStore } from "./blob-store.ts";
-import { readAll } from "./body.ts";
+import type { BlobStore } from "../blob-store.ts";
+import { readAll } from "../body.ts";
 
 /**
  * The behaviour every BlobStore must show, run against each implementation (memory, fs, S3, and the

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConflictError, InvalidError } from "@terrapod/kernel";
-import type { Events, EventsErrorHandler } from "./events.ts";
+import type { Events, EventsErrorHandler } from "../events.ts";
 
 /**
  * The behaviour every Events implementation must show, run against memory (unit) and Redis

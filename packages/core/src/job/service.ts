@@ -1,0 +1,46 @@
+import type { Actor } from "@terrapod/kernel";
+import type { JobRef, PhaseResult } from "@terrapod/runner-protocol";
+import { afterRunEnded } from "./after-run-ended.ts";
+import { appendJobLog } from "./append-job-log.ts";
+import { claimJob } from "./claim-job.ts";
+import type { JobDeps } from "./deps.ts";
+import { finishJob } from "./finish-job.ts";
+import { getJobArtifact } from "./get-job-artifact.ts";
+import { listJobStops } from "./list-job-stops.ts";
+import { listPendingWorkspaces } from "./list-pending-workspaces.ts";
+import { putJobArtifact } from "./put-job-artifact.ts";
+import { readJobScope } from "./read-job-scope.ts";
+import { readJobSpec } from "./read-job-spec.ts";
+import { type ReapFilter, reapJobs } from "./reap-jobs.ts";
+import { recordHeartbeat } from "./record-heartbeat.ts";
+import { saveJobState } from "./save-job-state.ts";
+import { scheduleWorkspace } from "./schedule-workspace.ts";
+
+/**
+ * How runs reach executors and runners: the queue (scheduling and claims), the runner protocol (the
+ * actor is the job's run token) and the clean-up of lost jobs.
+ */
+export function createJobService(deps: JobDeps) {
+  return {
+    /** Runner protocol. */
+    spec: (actor: Actor) => readJobSpec(deps, actor),
+    heartbeat: (actor: Actor) => recordHeartbeat(deps, actor),
+    appendLog: (actor: Actor, offset: number, data: Uint8Array) => appendJobLog(deps, actor, offset, data),
+    putArtifact: (actor: Actor, name: string, body: ReadableStream<Uint8Array>) =>
+      putJobArtifact(deps, actor, name, body),
+    getArtifact: (actor: Actor, name: string) => getJobArtifact(deps, actor, name),
+    saveState: (actor: Actor, body: ReadableStream<Uint8Array>) => saveJobState(deps, actor, body),
+    finish: (actor: Actor, result: PhaseResult) => finishJob(deps, actor, result),
+    /** Executors. */
+    claim: (executorId: string) => claimJob(deps, executorId),
+    stops: (running: readonly JobRef[]) => listJobStops(deps, running),
+    scope: (runId: string) => readJobScope(deps, runId),
+    /** The queue and background loops. */
+    schedule: (workspaceId: string) => scheduleWorkspace(deps, workspaceId),
+    runEnded: (workspaceId: string, runId: string) => afterRunEnded(deps, workspaceId, runId),
+    pendingWorkspaces: () => listPendingWorkspaces(deps),
+    reap: (filter: ReapFilter) => reapJobs(deps, filter),
+  };
+}
+
+export type JobService = ReturnType<typeof createJobService>;
