@@ -72,20 +72,22 @@ async function detailOf(response: Response): Promise<string> {
   return text.replace(/\s+/g, " ").trim().slice(0, 300);
 }
 
-export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
+type CallInit = { method: string; body?: Body | string; contentType?: string; headers?: Record<string, string> };
+
+/** One authenticated request; a status outside `accept` becomes a ServerResponseError. */
+type Call = (
+  what: string,
+  path: string,
+  init: CallInit,
+  timeoutMs: number,
+  accept?: readonly number[],
+) => Promise<Response>;
+
+function createCall(opts: RunnerClientOptions): Call {
   const doFetch = opts.fetch ?? fetch;
-  const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
-  const transferTimeoutMs = opts.transferTimeoutMs ?? 15 * 60_000;
   const base = opts.serverUrl.pathname.replace(/\/+$/, "");
   const url = (path: string) => new URL(base + path, opts.serverUrl);
-
-  const call = async (
-    what: string,
-    path: string,
-    init: { method: string; body?: Body | string; contentType?: string; headers?: Record<string, string> },
-    timeoutMs: number,
-    accept: readonly number[] = [200],
-  ): Promise<Response> => {
+  return async (what, path, init, timeoutMs, accept = [200]) => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${opts.token}`,
       "user-agent": "terrapod-runner",
@@ -105,35 +107,19 @@ export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
       throw new ServerResponseError(what, response.status, await detailOf(response));
     return response;
   };
+}
 
-  const json = (value: unknown) => JSON.stringify(value);
+const json = (value: unknown) => JSON.stringify(value);
 
+/** The small calls: job, logs, heartbeat, result. */
+function controlCalls(
+  call: Call,
+  timeoutMs: number,
+): Pick<RunnerClient, "getJob" | "sendLogs" | "heartbeat" | "sendResult"> {
   return {
     async getJob() {
-      const response = await call("fetching the job", runnerPaths.job, { method: "GET" }, requestTimeoutMs);
+      const response = await call("fetching the job", runnerPaths.job, { method: "GET" }, timeoutMs);
       return JobSpec.parse(await response.json());
-    },
-    async getConfiguration() {
-      const response = await call(
-        "fetching the configuration",
-        runnerPaths.configuration,
-        { method: "GET" },
-        transferTimeoutMs,
-      );
-      if (!response.body)
-        throw new ServerResponseError("fetching the configuration", response.status, "empty body");
-      return response.body;
-    },
-    async getState() {
-      const response = await call(
-        "fetching the state",
-        runnerPaths.state,
-        { method: "GET" },
-        transferTimeoutMs,
-        [200, 204],
-      );
-      if (response.status === 204) return undefined;
-      return new Uint8Array(await response.arrayBuffer());
     },
     async sendLogs(offset, chunk) {
       await call(
@@ -145,7 +131,7 @@ export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
           contentType: "application/octet-stream",
           headers: { "x-log-offset": String(offset) },
         },
-        requestTimeoutMs,
+        timeoutMs,
         [200, 201, 202, 204],
       );
     },
@@ -154,16 +140,52 @@ export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
         "heartbeat",
         runnerPaths.heartbeat,
         { method: "POST", body: json({ version: protocolVersion }), contentType: "application/json" },
-        requestTimeoutMs,
+        timeoutMs,
       );
       return HeartbeatReply.parse(await response.json());
+    },
+    async sendResult(result) {
+      const body = PhaseResult.parse(result);
+      await call(
+        "reporting the result",
+        runnerPaths.result,
+        { method: "POST", body: json(body), contentType: "application/json" },
+        timeoutMs,
+        [200, 201, 202, 204],
+      );
+    },
+  };
+}
+
+/** The transfers: configuration, state, artifacts. */
+function transferCalls(
+  call: Call,
+  timeoutMs: number,
+): Pick<RunnerClient, "getConfiguration" | "getState" | "putArtifact" | "getArtifact" | "putState"> {
+  return {
+    async getConfiguration() {
+      const what = "fetching the configuration";
+      const response = await call(what, runnerPaths.configuration, { method: "GET" }, timeoutMs);
+      if (!response.body) throw new ServerResponseError(what, response.status, "empty body");
+      return response.body;
+    },
+    async getState() {
+      const response = await call(
+        "fetching the state",
+        runnerPaths.state,
+        { method: "GET" },
+        timeoutMs,
+        [200, 204],
+      );
+      if (response.status === 204) return undefined;
+      return new Uint8Array(await response.arrayBuffer());
     },
     async putArtifact(name, body) {
       await call(
         `uploading ${name}`,
         runnerPaths.artifact(name),
         { method: "PUT", body, contentType: "application/octet-stream" },
-        transferTimeoutMs,
+        timeoutMs,
         [200, 201, 204],
       );
     },
@@ -172,7 +194,7 @@ export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
         `fetching ${name}`,
         runnerPaths.artifact(name),
         { method: "GET" },
-        transferTimeoutMs,
+        timeoutMs,
         [200, 404],
       );
       if (response.status === 404) {
@@ -186,19 +208,17 @@ export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
         "uploading the state",
         runnerPaths.stateUpload,
         { method: "PUT", body, contentType: "application/json" },
-        transferTimeoutMs,
+        timeoutMs,
         [200, 201, 204],
       );
     },
-    async sendResult(result) {
-      const body = PhaseResult.parse(result);
-      await call(
-        "reporting the result",
-        runnerPaths.result,
-        { method: "POST", body: json(body), contentType: "application/json" },
-        requestTimeoutMs,
-        [200, 201, 202, 204],
-      );
-    },
+  };
+}
+
+export function createRunnerClient(opts: RunnerClientOptions): RunnerClient {
+  const call = createCall(opts);
+  return {
+    ...controlCalls(call, opts.requestTimeoutMs ?? 30_000),
+    ...transferCalls(call, opts.transferTimeoutMs ?? 15 * 60_000),
   };
 }

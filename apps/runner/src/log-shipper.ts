@@ -22,6 +22,45 @@ export type LogShipper = {
   readonly length: number;
 };
 
+/** Bytes waiting to be sent, in order, taken in chunks. */
+class ByteQueue {
+  private readonly parts: Uint8Array[] = [];
+  /** Bytes waiting. */
+  size = 0;
+
+  push(bytes: Uint8Array): void {
+    this.parts.push(bytes);
+    this.size += bytes.byteLength;
+  }
+
+  clear(): void {
+    this.parts.length = 0;
+    this.size = 0;
+  }
+
+  /** Up to `maxBytes` from the front (splitting a part if needed). */
+  take(maxBytes: number): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    while (this.parts.length > 0 && size < maxBytes) {
+      const head = this.parts[0];
+      if (!head) break;
+      const room = maxBytes - size;
+      if (head.byteLength <= room) {
+        parts.push(head);
+        size += head.byteLength;
+        this.parts.shift();
+      } else {
+        parts.push(head.subarray(0, room));
+        this.parts[0] = head.subarray(room);
+        size += room;
+      }
+    }
+    this.size -= size;
+    return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
+  }
+}
+
 /**
  * Streams the phase log to the server in order: one POST in flight at a time, each carrying its byte
  * offset so a retried POST is idempotent. Failed POSTs are retried with backoff; a refusal (4xx) stops
@@ -33,8 +72,7 @@ export function createLogShipper(opts: LogShipperOptions): LogShipper {
   const maxBufferedBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
   const retry = opts.retry ?? { attempts: Number.POSITIVE_INFINITY, baseMs: 250, maxMs: 5000 };
 
-  const queue: Uint8Array[] = [];
-  let queued = 0;
+  const queue = new ByteQueue();
   let accepted = 0;
   let sent = 0;
   let dropped = false;
@@ -45,30 +83,9 @@ export function createLogShipper(opts: LogShipperOptions): LogShipper {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pumping: Promise<void> | undefined;
 
-  const take = (): Uint8Array => {
-    const parts: Uint8Array[] = [];
-    let size = 0;
-    while (queue.length > 0 && size < maxChunkBytes) {
-      const head = queue[0];
-      if (!head) break;
-      const room = maxChunkBytes - size;
-      if (head.byteLength <= room) {
-        parts.push(head);
-        size += head.byteLength;
-        queue.shift();
-      } else {
-        parts.push(head.subarray(0, room));
-        queue[0] = head.subarray(room);
-        size += room;
-      }
-    }
-    queued -= size;
-    return parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts);
-  };
-
   const pump = async () => {
-    while (queued > 0 && !stopped) {
-      const chunk = take();
+    while (queue.size > 0 && !stopped) {
+      const chunk = queue.take(maxChunkBytes);
       const offset = sent;
       try {
         await withRetry(() => opts.send(offset, chunk), {
@@ -79,8 +96,7 @@ export function createLogShipper(opts: LogShipperOptions): LogShipper {
         sent += chunk.byteLength;
       } catch (err) {
         stopped = true;
-        queue.length = 0;
-        queued = 0;
+        queue.clear();
         opts.onError?.(err, `log shipping stopped at byte ${offset}`);
       }
     }
@@ -94,32 +110,31 @@ export function createLogShipper(opts: LogShipperOptions): LogShipper {
     if (pumping) return;
     pumping = pump().finally(() => {
       pumping = undefined;
-      if (queued > 0 && !stopped) schedule();
+      if (queue.size > 0 && !stopped) schedule();
     });
   };
 
   const schedule = () => {
-    if (queued >= maxChunkBytes) kick();
+    if (queue.size >= maxChunkBytes) kick();
     else if (!timer && !pumping) timer = setTimeout(kick, flushIntervalMs);
   };
 
   return {
     append(bytes) {
       if (bytes.byteLength === 0 || stopped || closing) return;
-      if (queued + bytes.byteLength > maxBufferedBytes) {
+      if (queue.size + bytes.byteLength > maxBufferedBytes) {
         if (!dropped) opts.onError?.(new Error("log buffer full"), "dropping log output");
         dropped = true;
         return;
       }
       queue.push(bytes);
-      queued += bytes.byteLength;
       accepted += bytes.byteLength;
       schedule();
     },
     async close(until) {
       closing = true;
       deadline = until;
-      while (pumping || (queued > 0 && !stopped)) {
+      while (pumping || (queue.size > 0 && !stopped)) {
         if (!pumping) kick();
         await pumping;
       }

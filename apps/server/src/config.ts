@@ -111,39 +111,18 @@ const Env = z.object({
 /** `FOO_FILE` variables (Kubernetes secret mounts) supply FOO from a file. */
 const fileBacked = ["TERRAPOD_ADMIN_TOKEN", "TERRAPOD_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"] as const;
 
+type ServerEnv = z.infer<typeof Env>;
+
 export function loadServerConfig(raw: Record<string, string | undefined>): ServerConfig {
   const problems: string[] = [];
-  const env: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(raw)) env[k] = v === "" ? undefined : v;
-  for (const name of fileBacked) {
-    const path = env[`${name}_FILE`];
-    if (!path) continue;
-    if (env[name]) problems.push(`${name} and ${name}_FILE are both set; use one`);
-    try {
-      env[name] = readFileSync(path, "utf8").trim();
-    } catch (err) {
-      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-    }
-  }
-
+  const env = withFileBackedValues(raw, problems);
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".")} ${issue.message}`);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-
-  let tls: { cert: string; key: string } | undefined;
-  if (e.TERRAPOD_TLS_CERT || e.TERRAPOD_TLS_KEY) {
-    if (!e.TERRAPOD_TLS_CERT || !e.TERRAPOD_TLS_KEY) {
-      problems.push("TERRAPOD_TLS_CERT and TERRAPOD_TLS_KEY must be set together");
-    } else {
-      const cert = readPem(e.TERRAPOD_TLS_CERT, "TERRAPOD_TLS_CERT", "CERTIFICATE", problems);
-      const key = readPem(e.TERRAPOD_TLS_KEY, "TERRAPOD_TLS_KEY", "PRIVATE KEY", problems);
-      if (cert && key) tls = { cert, key };
-    }
-  }
-
+  const tls = tlsConfig(e, problems);
   const mode = e.DATABASE_URL ? "production" : "embedded";
   if (mode === "production" && !e.TERRAPOD_ENCRYPTION_KEY) {
     problems.push(
@@ -157,45 +136,96 @@ export function loadServerConfig(raw: Record<string, string | undefined>): Serve
 
   const dataDir = resolve(e.TERRAPOD_DATA_DIR);
   return deepFreeze({
-    http: {
-      host: e.TERRAPOD_HOST,
-      port: e.TERRAPOD_PORT,
-      publicUrl: e.TERRAPOD_PUBLIC_URL ? new URL(e.TERRAPOD_PUBLIC_URL) : undefined,
-      tls,
-      maxBodyBytes: e.TERRAPOD_MAX_BODY_BYTES,
-      maxJsonBytes: e.TERRAPOD_MAX_JSON_BYTES,
-      rateLimitPerSecond: e.TERRAPOD_RATE_LIMIT,
-      shutdownGraceMs: e.TERRAPOD_SHUTDOWN_GRACE_MS,
-    },
+    http: httpConfig(e, tls),
     dataDir,
     mode,
-    runs: {
-      executor: e.TERRAPOD_EXECUTOR,
-      binaryDir: resolve(e.TERRAPOD_BINARY_DIR ?? resolve(dataDir, "binaries")),
-      concurrency: e.TERRAPOD_RUNNER_CONCURRENCY,
-      providerMirror: e.TERRAPOD_PROVIDER_MIRROR_DIR ? resolve(e.TERRAPOD_PROVIDER_MIRROR_DIR) : undefined,
-      heartbeatIntervalSeconds: e.TERRAPOD_RUNNER_HEARTBEAT_SECONDS,
-      staleAfterSeconds: e.TERRAPOD_RUNNER_STALE_SECONDS,
-      path: e.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    },
-    db: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL, maxConnections: e.TERRAPOD_DB_MAX_CONNECTIONS }
-      : { kind: "pglite", dataDir: resolve(dataDir, "pgdata") },
+    runs: runsConfig(e, dataDir),
+    db: dbConfig(e, dataDir),
     redis: e.REDIS_URL ? { url: e.REDIS_URL } : undefined,
-    s3: e.TERRAPOD_S3_BUCKET
-      ? {
-          bucket: e.TERRAPOD_S3_BUCKET,
-          endpoint: e.TERRAPOD_S3_ENDPOINT,
-          region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
-          accessKeyId: e.AWS_ACCESS_KEY_ID,
-          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
-          sessionToken: e.AWS_SESSION_TOKEN,
-        }
-      : undefined,
+    s3: s3Config(e),
     encryptionKey: e.TERRAPOD_ENCRYPTION_KEY,
     adminToken: e.TERRAPOD_ADMIN_TOKEN,
     log: { level: e.TERRAPOD_LOG_LEVEL },
   }) as ServerConfig;
+}
+
+/** The server's configuration from this process's environment. */
+export function loadServerConfigFromEnv(): ServerConfig {
+  return loadServerConfig(Bun.env);
+}
+
+/** The raw environment with empty values unset and `FOO_FILE` variables read into FOO. */
+function withFileBackedValues(
+  raw: Record<string, string | undefined>,
+  problems: string[],
+): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(raw)) env[k] = v === "" ? undefined : v;
+  for (const name of fileBacked) {
+    const path = env[`${name}_FILE`];
+    if (!path) continue;
+    if (env[name]) problems.push(`${name} and ${name}_FILE are both set; use one`);
+    try {
+      env[name] = readFileSync(path, "utf8").trim();
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  return env;
+}
+
+function tlsConfig(e: ServerEnv, problems: string[]): { cert: string; key: string } | undefined {
+  if (!e.TERRAPOD_TLS_CERT && !e.TERRAPOD_TLS_KEY) return undefined;
+  if (!e.TERRAPOD_TLS_CERT || !e.TERRAPOD_TLS_KEY) {
+    problems.push("TERRAPOD_TLS_CERT and TERRAPOD_TLS_KEY must be set together");
+    return undefined;
+  }
+  const cert = readPem(e.TERRAPOD_TLS_CERT, "TERRAPOD_TLS_CERT", "CERTIFICATE", problems);
+  const key = readPem(e.TERRAPOD_TLS_KEY, "TERRAPOD_TLS_KEY", "PRIVATE KEY", problems);
+  return cert && key ? { cert, key } : undefined;
+}
+
+function httpConfig(e: ServerEnv, tls: { cert: string; key: string } | undefined): ServerConfig["http"] {
+  return {
+    host: e.TERRAPOD_HOST,
+    port: e.TERRAPOD_PORT,
+    publicUrl: e.TERRAPOD_PUBLIC_URL ? new URL(e.TERRAPOD_PUBLIC_URL) : undefined,
+    tls,
+    maxBodyBytes: e.TERRAPOD_MAX_BODY_BYTES,
+    maxJsonBytes: e.TERRAPOD_MAX_JSON_BYTES,
+    rateLimitPerSecond: e.TERRAPOD_RATE_LIMIT,
+    shutdownGraceMs: e.TERRAPOD_SHUTDOWN_GRACE_MS,
+  };
+}
+
+function runsConfig(e: ServerEnv, dataDir: string): ServerConfig["runs"] {
+  return {
+    executor: e.TERRAPOD_EXECUTOR,
+    binaryDir: resolve(e.TERRAPOD_BINARY_DIR ?? resolve(dataDir, "binaries")),
+    concurrency: e.TERRAPOD_RUNNER_CONCURRENCY,
+    providerMirror: e.TERRAPOD_PROVIDER_MIRROR_DIR ? resolve(e.TERRAPOD_PROVIDER_MIRROR_DIR) : undefined,
+    heartbeatIntervalSeconds: e.TERRAPOD_RUNNER_HEARTBEAT_SECONDS,
+    staleAfterSeconds: e.TERRAPOD_RUNNER_STALE_SECONDS,
+    path: e.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+  };
+}
+
+function dbConfig(e: ServerEnv, dataDir: string): ServerConfig["db"] {
+  return e.DATABASE_URL
+    ? { kind: "postgres", url: e.DATABASE_URL, maxConnections: e.TERRAPOD_DB_MAX_CONNECTIONS }
+    : { kind: "pglite", dataDir: resolve(dataDir, "pgdata") };
+}
+
+function s3Config(e: ServerEnv): ServerConfig["s3"] {
+  if (!e.TERRAPOD_S3_BUCKET) return undefined;
+  return {
+    bucket: e.TERRAPOD_S3_BUCKET,
+    endpoint: e.TERRAPOD_S3_ENDPOINT,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? "us-east-1",
+    accessKeyId: e.AWS_ACCESS_KEY_ID,
+    secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+    sessionToken: e.AWS_SESSION_TOKEN,
+  };
 }
 
 function readPem(path: string, name: string, marker: string, problems: string[]): string | undefined {

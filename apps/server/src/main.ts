@@ -1,11 +1,11 @@
-import { ConfigError, loadServerConfig } from "./config.ts";
+import { ConfigError, loadServerConfigFromEnv, type ServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 
 async function main() {
-  let config: ReturnType<typeof loadServerConfig>;
+  let config: ServerConfig;
   try {
-    config = loadServerConfig(Bun.env);
+    config = loadServerConfigFromEnv();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`terrapod: ${err.message}\n`);

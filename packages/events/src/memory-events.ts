@@ -35,206 +35,242 @@ type Subscription = { readonly handler: (payload: unknown) => void };
  * asynchronous and in publish order.
  */
 export function createMemoryEvents(opts: MemoryEventsOptions = {}): Events {
-  const onError = opts.onError ?? reportToConsole;
-  const topics = new Map<string, Set<Subscription>>();
-  const logs = new Map<string, Log>();
-  const waiters = new Map<string, Set<() => void>>();
-  let closed = false;
-
-  const assertOpen = () => {
-    if (closed) throw new UnavailableError("events have been closed");
+  const state: MemoryState = {
+    onError: opts.onError ?? reportToConsole,
+    topics: new Map(),
+    logs: new Map(),
+    waiters: new Map(),
+    closed: false,
   };
-
-  const wake = (stream: string) => {
-    const set = waiters.get(stream);
-    if (!set) return;
-    for (const waiter of [...set]) waiter();
-  };
-
-  const drop = (stream: string) => {
-    const log = logs.get(stream);
-    if (log?.expiry !== undefined) clearTimeout(log.expiry);
-    logs.delete(stream);
-    wake(stream);
-  };
-
-  const bus: Events["bus"] = {
-    async publish(topic, payload) {
-      assertOpen();
-      assertName("topic", topic);
-      const text = encodePayload(topic, payload);
-      const subscribers = topics.get(topic);
-      if (!subscribers) return;
-      for (const subscription of [...subscribers]) {
-        queueMicrotask(() => {
-          // Unsubscribed after publishing but before delivery: like Redis, nothing arrives.
-          if (!topics.get(topic)?.has(subscription)) return;
-          deliver(subscription.handler, JSON.parse(text), (err) =>
-            onError(err, { source: "subscriber", topic }),
-          );
-        });
-      }
-    },
-
-    async subscribe(topic, handler) {
-      assertOpen();
-      assertName("topic", topic);
-      const subscription: Subscription = { handler };
-      let set = topics.get(topic);
-      if (!set) {
-        set = new Set();
-        topics.set(topic, set);
-      }
-      set.add(subscription);
-      return async () => {
-        const current = topics.get(topic);
-        current?.delete(subscription);
-        if (current?.size === 0) topics.delete(topic);
-      };
-    },
-  };
-
-  const streams: Events["logs"] = {
-    async append(stream, data) {
-      assertOpen();
-      assertName("stream", stream);
-      let log = logs.get(stream);
-      if (log?.closed) throw new ConflictError(`log stream ${stream} is closed`, { stream });
-      if (data.byteLength === 0) return log?.length ?? 0;
-      if (!log) {
-        log = { chunks: [], length: 0, closed: false, expiry: undefined };
-        logs.set(stream, log);
-      }
-      const tail = log.chunks.at(-1);
-      if (tail && tail.bytes.byteLength - tail.used >= data.byteLength) {
-        tail.bytes.set(data, tail.used);
-        tail.used += data.byteLength;
-      } else {
-        const bytes = new Uint8Array(Math.max(chunkCapacity, data.byteLength));
-        bytes.set(data, 0);
-        log.chunks.push({ start: log.length, bytes, used: data.byteLength });
-      }
-      log.length += data.byteLength;
-      wake(stream);
-      return log.length;
-    },
-
-    async read(stream, offset, limit) {
-      assertOpen();
-      assertName("stream", stream);
-      assertNonNegativeInteger("offset", offset);
-      assertNonNegativeInteger("limit", limit);
-      const log = logs.get(stream);
-      if (!log || offset >= log.length || limit === 0) return new Uint8Array(0);
-      const end = Math.min(log.length, offset + limit);
-      const out = new Uint8Array(end - offset);
-      let filled = 0;
-      for (let i = chunkIndexOf(log.chunks, offset); i < log.chunks.length && filled < out.byteLength; i++) {
-        const chunk = log.chunks[i];
-        if (!chunk) break;
-        const from = offset + filled - chunk.start;
-        const piece = chunk.bytes.subarray(from, Math.min(chunk.used, from + (out.byteLength - filled)));
-        out.set(piece, filled);
-        filled += piece.byteLength;
-      }
-      return out;
-    },
-
-    async length(stream) {
-      assertOpen();
-      assertName("stream", stream);
-      return logs.get(stream)?.length ?? 0;
-    },
-
-    async close(stream) {
-      assertOpen();
-      assertName("stream", stream);
-      let log = logs.get(stream);
-      if (!log) {
-        log = { chunks: [], length: 0, closed: false, expiry: undefined };
-        logs.set(stream, log);
-      }
-      log.closed = true;
-      wake(stream);
-    },
-
-    async isClosed(stream) {
-      assertOpen();
-      assertName("stream", stream);
-      return logs.get(stream)?.closed ?? false;
-    },
-
-    async waitFor(stream, offset, timeoutMs) {
-      assertOpen();
-      assertName("stream", stream);
-      assertNonNegativeInteger("offset", offset);
-      assertTimeout(timeoutMs);
-      const ready = () => {
-        const log = logs.get(stream);
-        return closed || (log !== undefined && (log.length > offset || log.closed));
-      };
-      if (ready() || timeoutMs === 0) return;
-      await new Promise<void>((resolve) => {
-        let set = waiters.get(stream);
-        if (!set) {
-          set = new Set();
-          waiters.set(stream, set);
-        }
-        const streamWaiters = set;
-        const finish = () => {
-          clearTimeout(timer);
-          streamWaiters.delete(waiter);
-          if (streamWaiters.size === 0 && waiters.get(stream) === streamWaiters) waiters.delete(stream);
-          resolve();
-        };
-        // Woken by every change to the stream; a deletion also ends the wait.
-        const waiter = () => {
-          if (ready() || !logs.has(stream)) finish();
-        };
-        const timer = setTimeout(finish, timeoutMs);
-        set.add(waiter);
-      });
-    },
-
-    async delete(stream) {
-      assertOpen();
-      assertName("stream", stream);
-      drop(stream);
-    },
-
-    async expire(stream, seconds) {
-      assertOpen();
-      assertName("stream", stream);
-      assertExpiry(seconds);
-      const log = logs.get(stream);
-      if (!log) return;
-      if (log.expiry !== undefined) clearTimeout(log.expiry);
-      const timer = setTimeout(
-        () => {
-          if (logs.get(stream) === log) drop(stream);
-        },
-        Math.ceil(seconds * 1000),
-      );
-      // Expiry must not keep the process alive on shutdown.
-      timer.unref();
-      log.expiry = timer;
-    },
-  };
-
   return {
-    bus,
-    logs: streams,
-    async ping() {
-      assertOpen();
+    bus: {
+      publish: (topic, payload) => publish(state, topic, payload),
+      subscribe: (topic, handler) => subscribe(state, topic, handler),
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const log of logs.values()) if (log.expiry !== undefined) clearTimeout(log.expiry);
-      for (const stream of [...waiters.keys()]) wake(stream);
-      topics.clear();
+    logs: {
+      append: (stream, data) => appendLog(state, stream, data),
+      read: (stream, offset, limit) => readLog(state, stream, offset, limit),
+      length: (stream) => logLength(state, stream),
+      close: (stream) => closeLog(state, stream),
+      isClosed: (stream) => isLogClosed(state, stream),
+      waitFor: (stream, offset, timeoutMs) => waitForLog(state, stream, offset, timeoutMs),
+      delete: (stream) => deleteLog(state, stream),
+      expire: (stream, seconds) => expireLog(state, stream, seconds),
     },
+    ping: async () => assertOpen(state),
+    close: () => closeEvents(state),
   };
+}
+
+/** What the operations of one in-process events instance share. */
+type MemoryState = {
+  readonly onError: EventsErrorHandler;
+  readonly topics: Map<string, Set<Subscription>>;
+  readonly logs: Map<string, Log>;
+  /** Called on every change to their stream (and on close). */
+  readonly waiters: Map<string, Set<() => void>>;
+  closed: boolean;
+};
+
+function assertOpen(state: MemoryState): void {
+  if (state.closed) throw new UnavailableError("events have been closed");
+}
+
+function wake(state: MemoryState, stream: string): void {
+  const set = state.waiters.get(stream);
+  if (!set) return;
+  for (const waiter of [...set]) waiter();
+}
+
+function drop(state: MemoryState, stream: string): void {
+  const log = state.logs.get(stream);
+  if (log?.expiry !== undefined) clearTimeout(log.expiry);
+  state.logs.delete(stream);
+  wake(state, stream);
+}
+
+/** The existing log of a stream, or a new empty one. */
+function logOf(state: MemoryState, stream: string): Log {
+  let log = state.logs.get(stream);
+  if (!log) {
+    log = { chunks: [], length: 0, closed: false, expiry: undefined };
+    state.logs.set(stream, log);
+  }
+  return log;
+}
+
+async function publish(state: MemoryState, topic: string, payload: unknown): Promise<void> {
+  assertOpen(state);
+  assertName("topic", topic);
+  const text = encodePayload(topic, payload);
+  const subscribers = state.topics.get(topic);
+  if (!subscribers) return;
+  for (const subscription of [...subscribers]) {
+    queueMicrotask(() => {
+      // Unsubscribed after publishing but before delivery: like Redis, nothing arrives.
+      if (!state.topics.get(topic)?.has(subscription)) return;
+      deliver(subscription.handler, JSON.parse(text), (err) =>
+        state.onError(err, { source: "subscriber", topic }),
+      );
+    });
+  }
+}
+
+async function subscribe(
+  state: MemoryState,
+  topic: string,
+  handler: (payload: unknown) => void,
+): Promise<() => Promise<void>> {
+  assertOpen(state);
+  assertName("topic", topic);
+  const subscription: Subscription = { handler };
+  let set = state.topics.get(topic);
+  if (!set) {
+    set = new Set();
+    state.topics.set(topic, set);
+  }
+  set.add(subscription);
+  return async () => {
+    const current = state.topics.get(topic);
+    current?.delete(subscription);
+    if (current?.size === 0) state.topics.delete(topic);
+  };
+}
+
+async function appendLog(state: MemoryState, stream: string, data: Uint8Array): Promise<number> {
+  assertOpen(state);
+  assertName("stream", stream);
+  const existing = state.logs.get(stream);
+  if (existing?.closed) throw new ConflictError(`log stream ${stream} is closed`, { stream });
+  if (data.byteLength === 0) return existing?.length ?? 0;
+  const log = logOf(state, stream);
+  const tail = log.chunks.at(-1);
+  if (tail && tail.bytes.byteLength - tail.used >= data.byteLength) {
+    tail.bytes.set(data, tail.used);
+    tail.used += data.byteLength;
+  } else {
+    const bytes = new Uint8Array(Math.max(chunkCapacity, data.byteLength));
+    bytes.set(data, 0);
+    log.chunks.push({ start: log.length, bytes, used: data.byteLength });
+  }
+  log.length += data.byteLength;
+  wake(state, stream);
+  return log.length;
+}
+
+async function readLog(
+  state: MemoryState,
+  stream: string,
+  offset: number,
+  limit: number,
+): Promise<Uint8Array> {
+  assertOpen(state);
+  assertName("stream", stream);
+  assertNonNegativeInteger("offset", offset);
+  assertNonNegativeInteger("limit", limit);
+  const log = state.logs.get(stream);
+  if (!log || offset >= log.length || limit === 0) return new Uint8Array(0);
+  const end = Math.min(log.length, offset + limit);
+  const out = new Uint8Array(end - offset);
+  let filled = 0;
+  for (let i = chunkIndexOf(log.chunks, offset); i < log.chunks.length && filled < out.byteLength; i++) {
+    const chunk = log.chunks[i];
+    if (!chunk) break;
+    const from = offset + filled - chunk.start;
+    const piece = chunk.bytes.subarray(from, Math.min(chunk.used, from + (out.byteLength - filled)));
+    out.set(piece, filled);
+    filled += piece.byteLength;
+  }
+  return out;
+}
+
+async function logLength(state: MemoryState, stream: string): Promise<number> {
+  assertOpen(state);
+  assertName("stream", stream);
+  return state.logs.get(stream)?.length ?? 0;
+}
+
+async function closeLog(state: MemoryState, stream: string): Promise<void> {
+  assertOpen(state);
+  assertName("stream", stream);
+  logOf(state, stream).closed = true;
+  wake(state, stream);
+}
+
+async function isLogClosed(state: MemoryState, stream: string): Promise<boolean> {
+  assertOpen(state);
+  assertName("stream", stream);
+  return state.logs.get(stream)?.closed ?? false;
+}
+
+async function waitForLog(
+  state: MemoryState,
+  stream: string,
+  offset: number,
+  timeoutMs: number,
+): Promise<void> {
+  assertOpen(state);
+  assertName("stream", stream);
+  assertNonNegativeInteger("offset", offset);
+  assertTimeout(timeoutMs);
+  const { logs, waiters } = state;
+  const ready = () => {
+    const log = logs.get(stream);
+    return state.closed || (log !== undefined && (log.length > offset || log.closed));
+  };
+  if (ready() || timeoutMs === 0) return;
+  await new Promise<void>((resolve) => {
+    let set = waiters.get(stream);
+    if (!set) {
+      set = new Set();
+      waiters.set(stream, set);
+    }
+    const streamWaiters = set;
+    const finish = () => {
+      clearTimeout(timer);
+      streamWaiters.delete(waiter);
+      if (streamWaiters.size === 0 && waiters.get(stream) === streamWaiters) waiters.delete(stream);
+      resolve();
+    };
+    // Woken by every change to the stream; a deletion also ends the wait.
+    const waiter = () => {
+      if (ready() || !logs.has(stream)) finish();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    set.add(waiter);
+  });
+}
+
+async function deleteLog(state: MemoryState, stream: string): Promise<void> {
+  assertOpen(state);
+  assertName("stream", stream);
+  drop(state, stream);
+}
+
+async function expireLog(state: MemoryState, stream: string, seconds: number): Promise<void> {
+  assertOpen(state);
+  assertName("stream", stream);
+  assertExpiry(seconds);
+  const log = state.logs.get(stream);
+  if (!log) return;
+  if (log.expiry !== undefined) clearTimeout(log.expiry);
+  const timer = setTimeout(
+    () => {
+      if (state.logs.get(stream) === log) drop(state, stream);
+    },
+    Math.ceil(seconds * 1000),
+  );
+  // Expiry must not keep the process alive on shutdown.
+  timer.unref();
+  log.expiry = timer;
+}
+
+async function closeEvents(state: MemoryState): Promise<void> {
+  if (state.closed) return;
+  state.closed = true;
+  for (const log of state.logs.values()) if (log.expiry !== undefined) clearTimeout(log.expiry);
+  for (const stream of [...state.waiters.keys()]) wake(state, stream);
+  state.topics.clear();
 }
 
 /** Index of the chunk containing `offset` (the last chunk starting at or before it). */

@@ -1,10 +1,19 @@
-import type { ClaimedJob, ClaimRequest, ExecutorEvents, JobRef, LostJobReport } from "./executor-messages.ts";
+import type {
+  ClaimedJob,
+  ClaimRequest,
+  ExecutorEvents,
+  LostJobReport,
+  RunningJob,
+} from "./executor-messages.ts";
 
 /** What an executor waits for: up to `waitMs`, or until `signal` aborts (then it answers at once). */
 export type EventsQuery = {
   readonly executorId: string;
-  /** Jobs the executor runs now: jobs the server no longer considers current come back as stops. */
-  readonly running: readonly JobRef[];
+  /**
+   * Jobs the executor runs now, with the stop each already got: a job the server no longer considers
+   * current, or whose run must stop, comes back as a stop unless it already got one as strong.
+   */
+  readonly running: readonly RunningJob[];
   readonly waitMs: number;
   readonly signal?: AbortSignal;
 };

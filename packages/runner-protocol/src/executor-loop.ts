@@ -1,5 +1,5 @@
 import type { ExecutorApi } from "./executor-api.ts";
-import type { JobRef, StopRequest } from "./executor-messages.ts";
+import type { JobRef, LostJobReport, StopRequest } from "./executor-messages.ts";
 import type { Launcher } from "./launcher.ts";
 import { protocolVersion } from "./runner-messages.ts";
 
@@ -71,20 +71,7 @@ export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
       const launched = await opts.launcher.start(job);
       void launched.exited.then(async (exit) => {
         stopsSent.delete(jobKey(job));
-        if (!exit.reported) {
-          await opts.api
-            .reportLost({
-              version: protocolVersion,
-              executorId: opts.executorId,
-              runId: job.runId,
-              phase: job.phase,
-              attempt: job.attempt,
-              reason: exit.reason,
-            })
-            .catch((err: unknown) =>
-              opts.log.error({ err, runId: job.runId }, "could not report a lost job"),
-            );
-        }
+        if (!exit.reported) await reportLost(opts, job, exit.reason);
         wakeUp();
       });
     }
@@ -98,7 +85,7 @@ export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
         wakeWaiter = new AbortController();
         const events = await opts.api.events({
           executorId: opts.executorId,
-          running: opts.launcher.running(),
+          running: opts.launcher.running().map((j) => ({ ...j, stopping: stopsSent.get(jobKey(j)) })),
           waitMs: opts.waitMs,
           signal: AbortSignal.any([abort.signal, wakeWaiter.signal]),
         });
@@ -118,6 +105,21 @@ export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
       await loop;
     },
   };
+}
+
+async function reportLost(opts: ExecutorLoopOptions, job: JobRef, reason: string): Promise<void> {
+  const { runId, phase, attempt } = job;
+  const report: LostJobReport = {
+    version: protocolVersion,
+    executorId: opts.executorId,
+    runId,
+    phase,
+    attempt,
+    reason,
+  };
+  await opts.api
+    .reportLost(report)
+    .catch((err: unknown) => opts.log.error({ err, runId }, "could not report a lost job"));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

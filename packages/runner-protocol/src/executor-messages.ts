@@ -51,12 +51,18 @@ export const StopRequest = z.object({
 });
 export type StopRequest = z.infer<typeof StopRequest>;
 
+/** A job an executor runs, with the strongest stop it has already applied to it. */
+export const RunningJob = JobRef.extend({
+  stopping: z.enum(["graceful", "force"]).optional(),
+});
+export type RunningJob = z.infer<typeof RunningJob>;
+
 /** Wait for wake-ups and stops (long poll). */
 export const EventsRequest = z.object({
   version: z.literal(protocolVersion),
   executorId: z.string().min(1).max(200),
-  /** Jobs the executor runs now. */
-  running: z.array(JobRef).max(1000),
+  /** Jobs the executor runs now: the answer holds only stops stronger than what they already got. */
+  running: z.array(RunningJob).max(1000),
   waitSeconds: z.number().min(0).max(30),
 });
 export type EventsRequest = z.infer<typeof EventsRequest>;

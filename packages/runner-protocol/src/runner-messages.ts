@@ -5,7 +5,7 @@ import { z } from "zod";
  * embedded mode, a Kubernetes Job pod in production). Every message carries `version`; receivers parse
  * with these schemas and refuse versions they do not know.
  */
-export const protocolVersion = 1;
+export const protocolVersion = 1 as const;
 
 /** Paths under the server's base URL. The runner authenticates with `Authorization: Bearer <job token>`. */
 export const runnerPaths = {

@@ -9,10 +9,11 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { InternalError, TerrapodError, UnavailableError } from "@terrapod/kernel";
+import { InternalError, UnavailableError } from "@terrapod/kernel";
 import type { BlobBody, BlobMeta, BlobStore, PutOptions } from "./blob-store.ts";
 import { bodyToStream, checkMaxBytes, checkRange, precheckSize } from "./body.ts";
 import { assertValidKey, assertValidPrefix } from "./keys.ts";
+import { isMissingKey, mapS3Error, messageOf, nameOf, statusOf } from "./s3-errors.ts";
 import { streamingUpload } from "./s3-multipart-upload.ts";
 
 export type S3BlobStoreConfig = {
@@ -69,10 +70,39 @@ const minPartSize = 5 * 1024 * 1024;
  * - `head` reports the stored Content-Type when the object was written with one.
  */
 export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
-  const bucket = config.bucket;
-  const keyPrefix = normalizePrefix(config.prefix);
-  const partSize = Math.max(minPartSize, config.partSize ?? minPartSize);
-  const queueSize = Math.max(1, Math.floor(config.queueSize ?? 1));
+  const state: S3State = {
+    client: new S3Client(clientConfigOf(config)),
+    bucket: config.bucket,
+    region: config.region,
+    keyPrefix: normalizePrefix(config.prefix),
+    partSize: Math.max(minPartSize, config.partSize ?? minPartSize),
+    queueSize: Math.max(1, Math.floor(config.queueSize ?? 1)),
+  };
+  return {
+    put: (key, body, opts) => putBlob(state, key, body, opts),
+    get: (key) => getBlob(state, key),
+    getRange: (key, offset, length) => getBlobRange(state, key, offset, length),
+    head: (key) => headBlob(state, key),
+    delete: (key) => deleteBlob(state, key),
+    list: (prefix) => listBlobs(state, prefix),
+    ping: () => pingBucket(state),
+    ensureBucket: () => ensureBucket(state),
+    destroy: () => state.client.destroy(),
+  };
+}
+
+/** What the operations of one S3 store share. */
+type S3State = {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly region: string;
+  /** Normalized: "" or ending in `/`. */
+  readonly keyPrefix: string;
+  readonly partSize: number;
+  readonly queueSize: number;
+};
+
+function clientConfigOf(config: S3BlobStoreConfig): S3ClientConfig {
   const checksumMode = config.checksums === "when-supported" ? "WHEN_SUPPORTED" : "WHEN_REQUIRED";
   const clientConfig: S3ClientConfig = {
     region: config.region,
@@ -89,156 +119,175 @@ export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
         ? { accessKeyId, secretAccessKey }
         : { accessKeyId, secretAccessKey, sessionToken };
   }
-  const client = new S3Client(clientConfig);
-  const objectKey = (key: string) => `${keyPrefix}${key}`;
+  return clientConfig;
+}
 
-  async function put(key: string, body: BlobBody, opts?: PutOptions): Promise<BlobMeta> {
-    assertValidKey(key);
-    const maxBytes = checkMaxBytes(opts?.maxBytes);
-    precheckSize(`blob ${key}`, body, maxBytes);
-    const contentType = opts?.contentType;
-    try {
-      const size = await streamingUpload({
-        client,
-        bucket,
-        key: objectKey(key),
-        body: bodyToStream(body),
-        contentType,
-        maxBytes,
-        what: `blob ${key}`,
-        partSize,
-        queueSize,
-      });
-      return contentType === undefined ? { size } : { size, contentType };
-    } catch (err) {
-      throw mapS3Error(err, `putting ${key}`);
-    }
+function objectKey(state: S3State, key: string): string {
+  return `${state.keyPrefix}${key}`;
+}
+
+async function putBlob(
+  state: S3State,
+  key: string,
+  body: BlobBody,
+  opts: PutOptions | undefined,
+): Promise<BlobMeta> {
+  assertValidKey(key);
+  const maxBytes = checkMaxBytes(opts?.maxBytes);
+  precheckSize(`blob ${key}`, body, maxBytes);
+  const contentType = opts?.contentType;
+  try {
+    const size = await streamingUpload({
+      client: state.client,
+      bucket: state.bucket,
+      key: objectKey(state, key),
+      body: bodyToStream(body),
+      contentType,
+      maxBytes,
+      what: `blob ${key}`,
+      partSize: state.partSize,
+      queueSize: state.queueSize,
+    });
+    return contentType === undefined ? { size } : { size, contentType };
+  } catch (err) {
+    throw mapS3Error(err, `putting ${key}`);
   }
+}
 
-  async function get(key: string): Promise<ReadableStream<Uint8Array> | undefined> {
-    assertValidKey(key);
-    try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
-      if (!out.Body) throw new InternalError(`S3 returned no body for ${key}`);
-      return toWebStream(out.Body.transformToWebStream(), key);
-    } catch (err) {
-      if (isMissingKey(err)) return undefined;
-      throw mapS3Error(err, `getting ${key}`);
-    }
+async function getBlob(state: S3State, key: string): Promise<ReadableStream<Uint8Array> | undefined> {
+  assertValidKey(key);
+  try {
+    const out = await state.client.send(
+      new GetObjectCommand({ Bucket: state.bucket, Key: objectKey(state, key) }),
+    );
+    if (!out.Body) throw new InternalError(`S3 returned no body for ${key}`);
+    return toWebStream(out.Body.transformToWebStream(), key);
+  } catch (err) {
+    if (isMissingKey(err)) return undefined;
+    throw mapS3Error(err, `getting ${key}`);
   }
+}
 
-  async function getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
-    assertValidKey(key);
-    checkRange(offset, length);
-    if (length === 0) return (await head(key)) === undefined ? undefined : new Uint8Array(0);
-    try {
-      const out = await client.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: objectKey(key),
-          Range: `bytes=${offset}-${offset + length - 1}`,
-        }),
-      );
-      if (!out.Body) return new Uint8Array(0);
-      const bytes = await out.Body.transformToByteArray();
-      // A server that ignores Range answers 200 with the whole object.
-      if (out.ContentRange === undefined && bytes.byteLength > length) {
-        return bytes.slice(offset, offset + length);
-      }
-      return bytes;
-    } catch (err) {
-      if (isMissingKey(err)) return undefined;
-      // 416: the object exists but the range starts at or past its end.
-      if (statusOf(err) === 416 || nameOf(err) === "InvalidRange") return new Uint8Array(0);
-      throw mapS3Error(err, `getting a range of ${key}`);
-    }
-  }
-
-  async function head(key: string): Promise<BlobMeta | undefined> {
-    assertValidKey(key);
-    try {
-      const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
-      const size = out.ContentLength ?? 0;
-      return out.ContentType === undefined ? { size } : { size, contentType: out.ContentType };
-    } catch (err) {
-      if (isMissingKey(err)) return undefined;
-      throw mapS3Error(err, `reading metadata of ${key}`);
-    }
-  }
-
-  async function del(key: string): Promise<void> {
-    assertValidKey(key);
-    try {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
-    } catch (err) {
-      if (isMissingKey(err)) return;
-      throw mapS3Error(err, `deleting ${key}`);
-    }
-  }
-
-  async function* list(prefix: string): AsyncGenerator<string> {
-    assertValidPrefix(prefix);
-    let continuationToken: string | undefined;
-    do {
-      let page: Awaited<ReturnType<typeof listPage>>;
-      try {
-        page = await listPage(prefix, continuationToken);
-      } catch (err) {
-        throw mapS3Error(err, `listing ${prefix}`);
-      }
-      for (const object of page.Contents ?? []) {
-        if (object.Key?.startsWith(keyPrefix)) yield object.Key.slice(keyPrefix.length);
-      }
-      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (continuationToken !== undefined);
-  }
-
-  function listPage(prefix: string, continuationToken: string | undefined) {
-    return client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: objectKey(prefix),
-        ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }),
+async function getBlobRange(
+  state: S3State,
+  key: string,
+  offset: number,
+  length: number,
+): Promise<Uint8Array | undefined> {
+  assertValidKey(key);
+  checkRange(offset, length);
+  if (length === 0) return (await headBlob(state, key)) === undefined ? undefined : new Uint8Array(0);
+  try {
+    const out = await state.client.send(
+      new GetObjectCommand({
+        Bucket: state.bucket,
+        Key: objectKey(state, key),
+        Range: `bytes=${offset}-${offset + length - 1}`,
       }),
     );
+    if (!out.Body) return new Uint8Array(0);
+    const bytes = await out.Body.transformToByteArray();
+    // A server that ignores Range answers 200 with the whole object.
+    if (out.ContentRange === undefined && bytes.byteLength > length) {
+      return bytes.slice(offset, offset + length);
+    }
+    return bytes;
+  } catch (err) {
+    if (isMissingKey(err)) return undefined;
+    // 416: the object exists but the range starts at or past its end.
+    if (statusOf(err) === 416 || nameOf(err) === "InvalidRange") return new Uint8Array(0);
+    throw mapS3Error(err, `getting a range of ${key}`);
   }
+}
 
-  async function ping(): Promise<void> {
+async function headBlob(state: S3State, key: string): Promise<BlobMeta | undefined> {
+  assertValidKey(key);
+  try {
+    const out = await state.client.send(
+      new HeadObjectCommand({ Bucket: state.bucket, Key: objectKey(state, key) }),
+    );
+    const size = out.ContentLength ?? 0;
+    return out.ContentType === undefined ? { size } : { size, contentType: out.ContentType };
+  } catch (err) {
+    if (isMissingKey(err)) return undefined;
+    throw mapS3Error(err, `reading metadata of ${key}`);
+  }
+}
+
+async function deleteBlob(state: S3State, key: string): Promise<void> {
+  assertValidKey(key);
+  try {
+    await state.client.send(new DeleteObjectCommand({ Bucket: state.bucket, Key: objectKey(state, key) }));
+  } catch (err) {
+    if (isMissingKey(err)) return;
+    throw mapS3Error(err, `deleting ${key}`);
+  }
+}
+
+async function* listBlobs(state: S3State, prefix: string): AsyncGenerator<string> {
+  assertValidPrefix(prefix);
+  const { keyPrefix } = state;
+  let continuationToken: string | undefined;
+  do {
+    let page: Awaited<ReturnType<typeof listPage>>;
     try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      page = await listPage(state, prefix, continuationToken);
     } catch (err) {
-      throw new UnavailableError(`S3 bucket ${bucket} is not reachable: ${messageOf(err)}`, { cause: err });
+      throw mapS3Error(err, `listing ${prefix}`);
+    }
+    for (const object of page.Contents ?? []) {
+      if (object.Key?.startsWith(keyPrefix)) yield object.Key.slice(keyPrefix.length);
+    }
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken !== undefined);
+}
+
+function listPage(state: S3State, prefix: string, continuationToken: string | undefined) {
+  return state.client.send(
+    new ListObjectsV2Command({
+      Bucket: state.bucket,
+      Prefix: objectKey(state, prefix),
+      ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }),
+    }),
+  );
+}
+
+async function pingBucket(state: S3State): Promise<void> {
+  try {
+    await state.client.send(new HeadBucketCommand({ Bucket: state.bucket }));
+  } catch (err) {
+    throw new UnavailableError(`S3 bucket ${state.bucket} is not reachable: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+async function ensureBucket(state: S3State): Promise<void> {
+  const { client, bucket, region } = state;
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (err) {
+    if (statusOf(err) !== 404 && nameOf(err) !== "NotFound" && nameOf(err) !== "NoSuchBucket") {
+      throw mapS3Error(err, `checking bucket ${bucket}`);
     }
   }
-
-  async function ensureBucket(): Promise<void> {
-    try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404 && nameOf(err) !== "NotFound" && nameOf(err) !== "NoSuchBucket") {
-        throw mapS3Error(err, `checking bucket ${bucket}`);
-      }
-    }
-    try {
-      await client.send(
-        new CreateBucketCommand({
-          Bucket: bucket,
-          ...(config.region === "us-east-1"
-            ? {}
-            : {
-                CreateBucketConfiguration: { LocationConstraint: config.region as BucketLocationConstraint },
-              }),
-        }),
-      );
-    } catch (err) {
-      // Created concurrently by another replica or test: that is the outcome we wanted.
-      if (nameOf(err) === "BucketAlreadyOwnedByYou") return;
-      throw mapS3Error(err, `creating bucket ${bucket}`);
-    }
+  try {
+    await client.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        ...(region === "us-east-1"
+          ? {}
+          : {
+              CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint },
+            }),
+      }),
+    );
+  } catch (err) {
+    // Created concurrently by another replica or test: that is the outcome we wanted.
+    if (nameOf(err) === "BucketAlreadyOwnedByYou") return;
+    throw mapS3Error(err, `creating bucket ${bucket}`);
   }
-
-  return { put, get, getRange, head, delete: del, list, ping, ensureBucket, destroy: () => client.destroy() };
 }
 
 function normalizePrefix(prefix: string | undefined): string {
@@ -272,68 +321,4 @@ function toWebStream(source: ReadableStream, key: string): ReadableStream<Uint8A
       await reader.cancel(reason);
     },
   });
-}
-
-function metadataOf(err: unknown): { httpStatusCode?: number } | undefined {
-  if (typeof err !== "object" || err === null || !("$metadata" in err)) return undefined;
-  const meta = err.$metadata;
-  return typeof meta === "object" && meta !== null ? meta : undefined;
-}
-
-function statusOf(err: unknown): number | undefined {
-  const status = metadataOf(err)?.httpStatusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
-function nameOf(err: unknown): string | undefined {
-  return err instanceof Error ? err.name : undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** NoSuchKey (GET) or a bare 404 (HEAD has no body to name the error). NoSuchBucket is not "missing". */
-function isMissingKey(err: unknown): boolean {
-  const name = nameOf(err);
-  if (name === "NoSuchKey" || name === "NotFound") return true;
-  return statusOf(err) === 404 && name !== "NoSuchBucket";
-}
-
-const unavailableNames = new Set([
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "ThrottlingException",
-  "SlowDown",
-  "ServiceUnavailable",
-  "InternalError",
-  "NoSuchBucket",
-  "AbortError",
-]);
-
-/**
- * Transport failures (no HTTP reply: refused, reset, DNS, TLS, timeouts), throttling and 5xx replies
- * mean "S3 is not usable right now"; everything else is unexpected.
- */
-function mapS3Error(err: unknown, what: string): TerrapodError {
-  if (err instanceof TerrapodError) return err;
-  const status = statusOf(err);
-  const message = `S3 ${what} failed: ${messageOf(err)}`;
-  const transportFailure =
-    status === undefined && (metadataOf(err) !== undefined || /^E[A-Z_]+$/.test(codeOf(err)));
-  if (
-    transportFailure ||
-    (status !== undefined && (status >= 500 || status === 429)) ||
-    unavailableNames.has(nameOf(err) ?? "")
-  ) {
-    return new UnavailableError(message, { cause: err });
-  }
-  return new InternalError(message, { cause: err });
-}
-
-function codeOf(err: unknown): string {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "string")
-    return err.code;
-  return "";
 }

@@ -58,23 +58,32 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       { runId: job.runId, phase: job.phase, attempt: job.attempt, pid: proc.pid },
       "runner started",
     );
+    const entry: Running = {
+      job,
+      proc,
+      launched: {
+        job: { runId: job.runId, phase: job.phase, attempt: job.attempt },
+        exited: exitOf(proc, job),
+      },
+    };
+    running.set(job.runId, entry);
     void drain(proc.stdout, job);
     void drain(proc.stderr, job);
-    const exited = proc.exited.then((code): JobExit => {
+    return entry.launched;
+  }
+
+  function exitOf(proc: Running["proc"], job: JobRef): Promise<JobExit> {
+    return proc.exited.then((code) => {
       // The next phase of the same run may already have started (a plan's runner exits after its
       // apply was claimed): only forget this entry if it is still the current one.
       const entry = running.get(job.runId);
-      if (entry?.proc === proc) running.delete(job.runId);
-      if (entry?.killTimer) clearTimeout(entry.killTimer);
+      if (entry?.proc === proc) {
+        running.delete(job.runId);
+        if (entry.killTimer) clearTimeout(entry.killTimer);
+      }
       deps.log.info({ runId: job.runId, phase: job.phase, code }, "runner exited");
       return { reported: code === 0, reason: `the runner exited with code ${code}` };
     });
-    const launched: LaunchedJob = {
-      job: { runId: job.runId, phase: job.phase, attempt: job.attempt },
-      exited,
-    };
-    running.set(job.runId, { job, proc, launched });
-    return launched;
   }
 
   async function drain(stream: ReadableStream<Uint8Array> | number | undefined, job: JobRef) {

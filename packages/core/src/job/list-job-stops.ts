@@ -1,16 +1,17 @@
 import { runs } from "@terrapod/db";
-import type { JobRef, StopRequest } from "@terrapod/runner-protocol";
+import type { RunningJob, StopRequest } from "@terrapod/runner-protocol";
 import { inArray } from "drizzle-orm";
 import type { JobDeps } from "./deps.ts";
 
 /**
  * Which of an executor's running jobs must stop: a job that is no longer its run's current phase
  * (force-canceled, reaped, superseded) stops by force; a run with a cancel request stops gracefully,
- * or by force when that was asked.
+ * or by force when that was asked. A job that already got a stop at least as strong is left out, so an
+ * executor's long poll waits instead of hearing the same stop again.
  */
 export async function listJobStops(
   deps: Pick<JobDeps, "db">,
-  running: readonly JobRef[],
+  running: readonly RunningJob[],
 ): Promise<StopRequest[]> {
   if (running.length === 0) return [];
   const rows = await deps.db
@@ -33,11 +34,16 @@ export async function listJobStops(
   for (const job of running) {
     const row = byId.get(job.runId);
     const expected = job.phase === "plan" ? "planning" : "applying";
-    if (!row || row.status !== expected || row.attempt !== job.attempt) {
-      stops.push({ runId: job.runId, force: true });
-    } else if (row.cancelRequestedAt !== null || row.forceCancelRequested) {
-      stops.push({ runId: job.runId, force: row.forceCancelRequested });
-    }
+    const current = row !== undefined && row.status === expected && row.attempt === job.attempt;
+    const wanted = !current
+      ? "force"
+      : row.forceCancelRequested
+        ? "force"
+        : row.cancelRequestedAt !== null
+          ? "graceful"
+          : undefined;
+    if (wanted === undefined || job.stopping === "force" || job.stopping === wanted) continue;
+    stops.push({ runId: job.runId, force: wanted === "force" });
   }
   return stops;
 }

@@ -1,5 +1,5 @@
 import type { Actor } from "@terrapod/kernel";
-import type { JobRef, PhaseResult } from "@terrapod/runner-protocol";
+import type { PhaseResult, RunningJob } from "@terrapod/runner-protocol";
 import { afterRunEnded } from "./after-run-ended.ts";
 import { appendJobLog } from "./append-job-log.ts";
 import { claimJob } from "./claim-job.ts";
@@ -33,7 +33,7 @@ export function createJobService(deps: JobDeps) {
     finish: (actor: Actor, result: PhaseResult) => finishJob(deps, actor, result),
     /** Executors. */
     claim: (executorId: string) => claimJob(deps, executorId),
-    stops: (running: readonly JobRef[]) => listJobStops(deps, running),
+    stops: (running: readonly RunningJob[]) => listJobStops(deps, running),
     scope: (runId: string) => readJobScope(deps, runId),
     /** The queue and background loops. */
     schedule: (workspaceId: string) => scheduleWorkspace(deps, workspaceId),

@@ -10,15 +10,18 @@ import {
   type RunId,
 } from "@terrapod/kernel";
 import { and, desc, eq } from "drizzle-orm";
-import { findConfigurationVersion } from "../configuration-version/index.ts";
+import type { z } from "zod";
+import { type ConfigurationVersion, findConfigurationVersion } from "../configuration-version/index.ts";
 import { parseInput } from "../shared/validate.ts";
-import { findWorkspaceById } from "../workspace/index.ts";
+import { findWorkspaceById, type Workspace } from "../workspace/index.ts";
 import type { RunDeps } from "./deps.ts";
 import type { Run } from "./model.ts";
 import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
 import { CreateRunInput } from "./schemas.ts";
 import { applyRunEvent } from "./transitions.ts";
+
+type CreateRunFields = z.infer<typeof CreateRunInput>;
 
 /**
  * Creates a run on a configuration version (the given one, or the workspace's latest uploaded one).
@@ -27,9 +30,28 @@ import { applyRunEvent } from "./transitions.ts";
  */
 export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput): Promise<Run> {
   const input = parseInput(CreateRunInput, raw);
+  const ws = await findRunnableWorkspace(deps, actor, input);
+  const cv = await findUsableConfigurationVersion(deps, ws, input.configurationVersionId);
+  const speculative = cv.speculative || (input.planOnly ?? false);
+  const engine = resolveEngineVersion(deps, ws, input.terraformVersion, speculative);
+  const id = deps.ids("run") as RunId;
+  await deps.db
+    .insert(runs)
+    .values(runValues(deps, actor, input, { id, ws, cv, speculative, engineVersion: engine.version }));
+  if (engine.unavailable) {
+    await failUnavailableEngine(deps, id, engine.unavailable);
+  } else {
+    await deps.queue.schedule(ws.id);
+  }
+  const row = await findRunById(deps.db, id);
+  if (!row) throw new InternalError("run vanished after insert");
+  return loadRun(deps, row);
+}
+
+/** The run's workspace, once the actor may run on it and it executes runs on this server. */
+async function findRunnableWorkspace(deps: RunDeps, actor: Actor, input: CreateRunFields): Promise<Workspace> {
   const ws = await findWorkspaceById(deps.db, input.workspaceId);
   if (!ws) throw new NotFoundError("workspace", input.workspaceId);
-  const planOnlyRequested = input.planOnly ?? false;
   await deps.access.requireWorkspace(actor, input.autoApply ? "run:apply" : "run:plan", ws);
   if (ws.executionMode === "local") {
     throw new InvalidError(
@@ -45,8 +67,16 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
       "no agent pool",
     );
   }
+  return ws;
+}
 
-  let cvId = input.configurationVersionId;
+/** The given configuration version (or the workspace's latest uploaded one), if its archive is there. */
+async function findUsableConfigurationVersion(
+  deps: RunDeps,
+  ws: Workspace,
+  requested: string | undefined,
+): Promise<ConfigurationVersion> {
+  let cvId = requested;
   if (!cvId) {
     const [latest] = await deps.db
       .select({ id: configurationVersions.id })
@@ -74,12 +104,26 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
       "configurationVersionId",
     );
   }
+  return cv;
+}
 
-  const speculative = cv.speculative || planOnlyRequested;
-  const engine = resolveEngineVersion(deps, ws, input.terraformVersion, speculative);
-  const id = deps.ids("run") as RunId;
+type NewRun = Readonly<{
+  id: RunId;
+  ws: Workspace;
+  cv: ConfigurationVersion;
+  speculative: boolean;
+  engineVersion: string;
+}>;
+
+/** The row of a new pending run (its plan and apply ids are generated here, after the run's). */
+function runValues(
+  deps: RunDeps,
+  actor: Actor,
+  input: CreateRunFields,
+  { id, ws, cv, speculative, engineVersion }: NewRun,
+): typeof runs.$inferInsert {
   const now = deps.clock.now();
-  await deps.db.insert(runs).values({
+  return {
     id,
     workspaceId: ws.id,
     configurationVersionId: cv.id,
@@ -100,7 +144,7 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
     allowEmptyApply: input.allowEmptyApply ?? false,
     terraformVersion: input.terraformVersion ?? null,
     engine: ws.engine,
-    engineVersion: engine.version,
+    engineVersion,
     variables:
       input.variables && input.variables.length > 0
         ? deps.secrets.encrypt(JSON.stringify(input.variables), `run-variables:${id}`)
@@ -113,23 +157,20 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
     applyId: deps.ids("apply") as ApplyId,
     createdAt: now,
     updatedAt: now,
+  };
+}
+
+/**
+ * A plan-only run may ask for any engine version (as in TFE); one this server does not have ends the
+ * run at once, with the reason.
+ */
+async function failUnavailableEngine(deps: RunDeps, id: RunId, unavailable: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const created = await findRunById(tx, id, true);
+    if (created) {
+      await applyRunEvent(tx, deps, created.run, { type: "error" }, { errorMessage: unavailable });
+    }
   });
-  if (engine.unavailable) {
-    // A plan-only run may ask for any engine version (as in TFE); one this server does not have ends
-    // the run at once, with the reason.
-    const unavailable = engine.unavailable;
-    await deps.db.transaction(async (tx) => {
-      const created = await findRunById(tx, id, true);
-      if (created) {
-        await applyRunEvent(tx, deps, created.run, { type: "error" }, { errorMessage: unavailable });
-      }
-    });
-  } else {
-    await deps.queue.schedule(ws.id);
-  }
-  const row = await findRunById(deps.db, id);
-  if (!row) throw new InternalError("run vanished after insert");
-  return loadRun(deps, row);
 }
 
 const exactVersion = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/;
