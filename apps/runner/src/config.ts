@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
+import { runnerEnv } from "@terrapod/runner-protocol";
 import { z } from "zod";
 
 /** Every configuration problem at once; main prints it as one line and exits 2. */
@@ -47,17 +48,17 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const Env = z.object({
-  TERRAPOD_RUNNER_SERVER_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
-  TERRAPOD_RUNNER_TOKEN: z.string().min(1, "is required"),
-  TERRAPOD_BINARY_DIR: z.string().min(1, "is required"),
-  TERRAPOD_RUNNER_WORK_DIR: z.string().min(1).optional(),
-  TERRAPOD_RUNNER_INSECURE_LOOPBACK: z.enum(["0", "1", "true", "false"]).optional(),
-  TERRAPOD_RUNNER_GRACE_SECONDS: int(0, 3600).default(30),
-  TERRAPOD_RUNNER_LOG_LEVEL: z
+  [runnerEnv.serverUrl]: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  [runnerEnv.token]: z.string().min(1, "is required"),
+  [runnerEnv.binaryDir]: z.string().min(1, "is required"),
+  [runnerEnv.workDir]: z.string().min(1).optional(),
+  [runnerEnv.insecureLoopback]: z.enum(["0", "1", "true", "false"]).optional(),
+  [runnerEnv.graceSeconds]: int(0, 3600).default(30),
+  [runnerEnv.logLevel]: z
     .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
     .default("info"),
   PATH: z.string().min(1).default("/usr/local/bin:/usr/bin:/bin"),
-  TERRAPOD_RUNNER_PROVIDER_MIRROR: z.string().min(1).optional(),
+  [runnerEnv.providerMirror]: z.string().min(1).optional(),
 });
 
 export function loadRunnerConfig(raw: Record<string, string | undefined>): RunnerConfig {
@@ -65,15 +66,14 @@ export function loadRunnerConfig(raw: Record<string, string | undefined>): Runne
   const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(raw)) env[k] = v === "" ? undefined : v;
   // The token may come from a mounted secret file (Kubernetes) instead of the environment.
-  const tokenFile = env.TERRAPOD_RUNNER_TOKEN_FILE;
+  const tokenFile = env[runnerEnv.tokenFile];
   if (tokenFile) {
-    if (env.TERRAPOD_RUNNER_TOKEN)
-      problems.push("TERRAPOD_RUNNER_TOKEN and TERRAPOD_RUNNER_TOKEN_FILE are both set");
+    if (env[runnerEnv.token]) problems.push(`${runnerEnv.token} and ${runnerEnv.tokenFile} are both set`);
     try {
-      env.TERRAPOD_RUNNER_TOKEN = readFileSync(tokenFile, "utf8").trim();
+      env[runnerEnv.token] = readFileSync(tokenFile, "utf8").trim();
     } catch (err) {
       const code = err instanceof Error && "code" in err ? String(err.code) : "error";
-      problems.push(`TERRAPOD_RUNNER_TOKEN_FILE: cannot read ${tokenFile} (${code})`);
+      problems.push(`${runnerEnv.tokenFile}: cannot read ${tokenFile} (${code})`);
     }
   }
   const parsed = Env.safeParse(env);
@@ -82,28 +82,35 @@ export function loadRunnerConfig(raw: Record<string, string | undefined>): Runne
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const serverUrl = new URL(e.TERRAPOD_RUNNER_SERVER_URL);
-  const insecure =
-    e.TERRAPOD_RUNNER_INSECURE_LOOPBACK === "1" || e.TERRAPOD_RUNNER_INSECURE_LOOPBACK === "true";
+  const serverUrl = new URL(e[runnerEnv.serverUrl]);
+  const insecureFlag = e[runnerEnv.insecureLoopback];
+  const insecure = insecureFlag === "1" || insecureFlag === "true";
   if (insecure && !isLoopbackUrl(serverUrl)) {
     problems.push(
-      `TERRAPOD_RUNNER_INSECURE_LOOPBACK is only allowed for a loopback server URL (not ${serverUrl.hostname})`,
+      `${runnerEnv.insecureLoopback} is only allowed for a loopback server URL (not ${serverUrl.hostname})`,
     );
   }
-  if (!isAbsolute(e.TERRAPOD_BINARY_DIR)) problems.push("TERRAPOD_BINARY_DIR must be an absolute path");
-  if (e.TERRAPOD_RUNNER_PROVIDER_MIRROR && !isAbsolute(e.TERRAPOD_RUNNER_PROVIDER_MIRROR)) {
-    problems.push("TERRAPOD_RUNNER_PROVIDER_MIRROR must be an absolute path");
+  const binaryDir = e[runnerEnv.binaryDir];
+  if (!isAbsolute(binaryDir)) problems.push(`${runnerEnv.binaryDir} must be an absolute path`);
+  const providerMirror = e[runnerEnv.providerMirror];
+  if (providerMirror && !isAbsolute(providerMirror)) {
+    problems.push(`${runnerEnv.providerMirror} must be an absolute path`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     serverUrl,
-    token: e.TERRAPOD_RUNNER_TOKEN,
-    binaryDir: e.TERRAPOD_BINARY_DIR,
-    workDir: resolve(e.TERRAPOD_RUNNER_WORK_DIR ?? tmpdir()),
+    token: e[runnerEnv.token],
+    binaryDir,
+    workDir: resolve(e[runnerEnv.workDir] ?? tmpdir()),
     insecureTls: insecure && serverUrl.protocol === "https:",
-    graceSeconds: e.TERRAPOD_RUNNER_GRACE_SECONDS,
+    graceSeconds: e[runnerEnv.graceSeconds],
     enginePath: e.PATH,
-    providerMirror: e.TERRAPOD_RUNNER_PROVIDER_MIRROR,
-    logLevel: e.TERRAPOD_RUNNER_LOG_LEVEL,
+    providerMirror,
+    logLevel: e[runnerEnv.logLevel],
   });
+}
+
+/** The runner's configuration from this process's environment. */
+export function loadRunnerConfigFromEnv(): RunnerConfig {
+  return loadRunnerConfig(Bun.env);
 }

@@ -72,7 +72,12 @@ async function detailOf(response: Response): Promise<string> {
   return text.replace(/\s+/g, " ").trim().slice(0, 300);
 }
 
-type CallInit = { method: string; body?: Body | string; contentType?: string; headers?: Record<string, string> };
+type CallInit = {
+  method: string;
+  body?: Body | string;
+  contentType?: string;
+  headers?: Record<string, string>;
+};
 
 /** One authenticated request; a status outside `accept` becomes a ServerResponseError. */
 type Call = (

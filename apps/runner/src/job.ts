@@ -150,6 +150,102 @@ async function deliver(deps: JobDeps, spec: JobSpec | undefined, outcome: Outcom
   }
 }
 
+/** A step that ends the phase early, with this outcome. */
+class Stop {
+  constructor(readonly outcome: Outcome) {}
+}
+
+/** An errored outcome whose message also goes to the run log. */
+const failed = (message: string) => new Stop(errored(message, `Error: ${message}`));
+
+async function findEngineBinary(deps: JobDeps, spec: JobSpec): Promise<string | Stop> {
+  if (!isValidEngineVersion(spec.engineVersion)) {
+    return new Stop(errored(`invalid ${spec.engine} version ${JSON.stringify(spec.engineVersion)}`));
+  }
+  const binary = engineBinaryPath(deps.config.binaryDir, spec.engine, spec.engineVersion);
+  try {
+    await access(binary, fsConstants.X_OK);
+  } catch (err) {
+    deps.log.error({ err, binary }, "engine binary missing");
+    return failed(
+      `${spec.engine} ${spec.engineVersion} is not available on this runner (no executable ${binary})`,
+    );
+  }
+  return binary;
+}
+
+function readEnvVariables(spec: JobSpec): Record<string, string> | Stop {
+  try {
+    return envVariables(spec.variables);
+  } catch (err) {
+    if (err instanceof VariableError) return failed(err.message);
+    throw err;
+  }
+}
+
+async function fetchConfiguration(deps: JobDeps, dirs: JobDirs): Promise<Stop | undefined> {
+  try {
+    await withRetry(
+      async (attempt) => {
+        if (attempt > 0) await rm(dirs.config, { recursive: true, force: true });
+        const stream = await deps.client.getConfiguration();
+        await extractArchive(stream, dirs.config);
+      },
+      {
+        policy: { attempts: 3, baseMs: 1000, maxMs: 5000 },
+        isRetryable: (err) => !(err instanceof InvalidArchiveError) && isRetryable(err),
+        onRetry: (err, retry) => deps.log.warn({ err, retry }, "fetching the configuration failed, retrying"),
+      },
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof InvalidArchiveError) return failed(err.message);
+    deps.log.error({ err }, "could not fetch the configuration");
+    return new Stop(errored(`could not fetch the configuration: ${messageOf(err)}`));
+  }
+}
+
+/** The directory the engine runs in, with the backend override written into it. */
+async function prepareWorkingDirectory(spec: JobSpec, dirs: JobDirs): Promise<string | Stop> {
+  let cwd: string;
+  try {
+    cwd = await resolveWorkingDirectory(dirs.config, spec.workspace.workingDirectory);
+  } catch (err) {
+    if (err instanceof WorkingDirectoryError) return failed(err.message);
+    throw err;
+  }
+  // Relative: a saved plan records the backend, and the apply runs in another directory (override-file.ts).
+  await writeFileReplacing(
+    join(cwd, overrideFileName),
+    overrideFileContent(relativePath(cwd, dirs.stateFile)),
+  );
+  return cwd;
+}
+
+/** The workspace's current state (also written to the state file), or undefined when it has none. */
+async function fetchState(deps: JobDeps, dirs: JobDirs): Promise<Uint8Array | undefined> {
+  const originalState = await withRetry(() => deps.client.getState(), {
+    policy: callPolicy,
+    isRetryable,
+    onRetry: (err, retry) => deps.log.warn({ err, retry }, "fetching the state failed, retrying"),
+  });
+  if (originalState) await writeFile(dirs.stateFile, originalState, { mode: 0o600 });
+  return originalState;
+}
+
+/** The CLI configuration file pointing the engine at the provider mirror, if there is one to write. */
+async function writeCliConfig(deps: JobDeps, dirs: JobDirs): Promise<string | undefined> {
+  if (!deps.config.providerMirror) return undefined;
+  const config = providerInstallationConfig(
+    deps.config.providerMirror,
+    await mirrorProviders(deps.config.providerMirror),
+  );
+  if (!config) return undefined;
+  const cliConfigFile = join(dirs.home, "terrapod.tfrc");
+  await writeFile(cliConfigFile, config, { mode: 0o600 });
+  return cliConfigFile;
+}
+
 async function runPhase(
   deps: JobDeps,
   spec: JobSpec,
@@ -158,79 +254,19 @@ async function runPhase(
   secrets: readonly string[],
 ): Promise<Outcome> {
   const { client, cancellation, log } = deps;
-  if (!isValidEngineVersion(spec.engineVersion)) {
-    return errored(`invalid ${spec.engine} version ${JSON.stringify(spec.engineVersion)}`);
-  }
-  const binary = engineBinaryPath(deps.config.binaryDir, spec.engine, spec.engineVersion);
-  try {
-    await access(binary, fsConstants.X_OK);
-  } catch (err) {
-    log.error({ err, binary }, "engine binary missing");
-    const message = `${spec.engine} ${spec.engineVersion} is not available on this runner (no executable ${binary})`;
-    return errored(message, `Error: ${message}`);
-  }
+  const binary = await findEngineBinary(deps, spec);
+  if (binary instanceof Stop) return binary.outcome;
   if (cancellation.requested) return canceled();
-
-  let envVars: Record<string, string>;
-  try {
-    envVars = envVariables(spec.variables);
-  } catch (err) {
-    if (err instanceof VariableError) return errored(err.message, `Error: ${err.message}`);
-    throw err;
-  }
-
-  try {
-    await withRetry(
-      async (attempt) => {
-        if (attempt > 0) await rm(dirs.config, { recursive: true, force: true });
-        const stream = await client.getConfiguration();
-        await extractArchive(stream, dirs.config);
-      },
-      {
-        policy: { attempts: 3, baseMs: 1000, maxMs: 5000 },
-        isRetryable: (err) => !(err instanceof InvalidArchiveError) && isRetryable(err),
-        onRetry: (err, retry) => log.warn({ err, retry }, "fetching the configuration failed, retrying"),
-      },
-    );
-  } catch (err) {
-    if (err instanceof InvalidArchiveError) return errored(err.message, `Error: ${err.message}`);
-    log.error({ err }, "could not fetch the configuration");
-    return errored(`could not fetch the configuration: ${messageOf(err)}`);
-  }
+  const envVars = readEnvVariables(spec);
+  if (envVars instanceof Stop) return envVars.outcome;
+  const configurationFailed = await fetchConfiguration(deps, dirs);
+  if (configurationFailed) return configurationFailed.outcome;
   if (cancellation.requested) return canceled();
-
-  let cwd: string;
-  try {
-    cwd = await resolveWorkingDirectory(dirs.config, spec.workspace.workingDirectory);
-  } catch (err) {
-    if (err instanceof WorkingDirectoryError) return errored(err.message, `Error: ${err.message}`);
-    throw err;
-  }
-  // Relative: a saved plan records the backend, and the apply runs in another directory (override-file.ts).
-  await writeFileReplacing(
-    join(cwd, overrideFileName),
-    overrideFileContent(relativePath(cwd, dirs.stateFile)),
-  );
-
-  const originalState = await withRetry(() => client.getState(), {
-    policy: callPolicy,
-    isRetryable,
-    onRetry: (err, retry) => log.warn({ err, retry }, "fetching the state failed, retrying"),
-  });
-  if (originalState) await writeFile(dirs.stateFile, originalState, { mode: 0o600 });
+  const cwd = await prepareWorkingDirectory(spec, dirs);
+  if (cwd instanceof Stop) return cwd.outcome;
+  const originalState = await fetchState(deps, dirs);
   if (cancellation.requested) return canceled();
-
-  let cliConfigFile: string | undefined;
-  if (deps.config.providerMirror) {
-    const config = providerInstallationConfig(
-      deps.config.providerMirror,
-      await mirrorProviders(deps.config.providerMirror),
-    );
-    if (config) {
-      cliConfigFile = join(dirs.home, "terrapod.tfrc");
-      await writeFile(cliConfigFile, config, { mode: 0o600 });
-    }
-  }
+  const cliConfigFile = await writeCliConfig(deps, dirs);
 
   const run = new PhaseRun({
     spec,

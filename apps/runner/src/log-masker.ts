@@ -64,7 +64,12 @@ function holdFrom(patterns: readonly Pattern[], maxLen: number, buf: Buffer): nu
 }
 
 /** `previous` is the raw byte just before `buf` (for word boundaries). */
-function matchesAt(buf: Buffer, i: number, { bytes, bounded }: Pattern, previous: number | undefined): boolean {
+function matchesAt(
+  buf: Buffer,
+  i: number,
+  { bytes, bounded }: Pattern,
+  previous: number | undefined,
+): boolean {
   if (!bounded) return true;
   const before = i > 0 ? buf[i - 1] : previous;
   const end = i + bytes.byteLength;

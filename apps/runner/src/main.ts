@@ -4,15 +4,15 @@
  * the program of a Kubernetes Job pod. SIGINT/SIGTERM cancel the engine gracefully; a second one kills it.
  */
 import { Cancellation } from "./cancellation.ts";
-import { ConfigError, loadRunnerConfig } from "./config.ts";
+import { ConfigError, loadRunnerConfigFromEnv, type RunnerConfig } from "./config.ts";
 import { createRunnerClient } from "./http-client.ts";
 import { runJob } from "./job.ts";
 import { createLogger } from "./logger.ts";
 
 async function main(): Promise<number> {
-  let config: ReturnType<typeof loadRunnerConfig>;
+  let config: RunnerConfig;
   try {
-    config = loadRunnerConfig(Bun.env);
+    config = loadRunnerConfigFromEnv();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

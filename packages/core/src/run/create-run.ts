@@ -49,7 +49,11 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
 }
 
 /** The run's workspace, once the actor may run on it and it executes runs on this server. */
-async function findRunnableWorkspace(deps: RunDeps, actor: Actor, input: CreateRunFields): Promise<Workspace> {
+async function findRunnableWorkspace(
+  deps: RunDeps,
+  actor: Actor,
+  input: CreateRunFields,
+): Promise<Workspace> {
   const ws = await findWorkspaceById(deps.db, input.workspaceId);
   if (!ws) throw new NotFoundError("workspace", input.workspaceId);
   await deps.access.requireWorkspace(actor, input.autoApply ? "run:apply" : "run:plan", ws);
