@@ -1,20 +1,19 @@
-import { join } from "node:path";
 import { createArchiveInspector } from "@terrapod/archive";
 import { createAuthenticator, type JobTokens } from "@terrapod/auth";
 import { createServices, type Services } from "@terrapod/core";
 import type { DbHandle } from "@terrapod/db";
-import { randomIdPart, randomIds, systemClock } from "@terrapod/kernel";
-import { executorTopics, startExecutorLoop } from "@terrapod/runner-protocol";
+import { randomIds, systemClock } from "@terrapod/kernel";
+import { executorTopics } from "@terrapod/runner-protocol";
 import { type Adapters, createAdapters } from "./adapters.ts";
 import type { ServerConfig } from "./config.ts";
 import { createEngineCatalog } from "./engines.ts";
-import { createExecutorGateway, type ExecutorGateway } from "./executor/executor-gateway.ts";
-import { createLocalLauncher, defaultRunnerCommand } from "./executor/local-launcher.ts";
+import { createExecutorGateway } from "./executor/executor-gateway.ts";
+import { createLocalExecutor } from "./executor/local-executor.ts";
 import type { HealthCheck } from "./health.ts";
 import type { Readiness } from "./http.ts";
 import { createHttpApp } from "./http-app.ts";
 import type { Logger } from "./logger.ts";
-import { type LocalExecutor, startBackground } from "./startup.ts";
+import { startBackground } from "./startup.ts";
 
 export type RunningServer = {
   readonly url: URL;
@@ -75,7 +74,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   );
   const executor =
     config.runs.executor === "local"
-      ? localExecutor(config, log, gateway, `${scheme}://127.0.0.1:${server.port}`)
+      ? createLocalExecutor(config, log, gateway, `${scheme}://127.0.0.1:${server.port}`)
       : undefined;
   const background = startBackground({
     config,
@@ -151,43 +150,4 @@ function listen(config: ServerConfig, log: Logger, edge: ReturnType<typeof creat
       return new Response(null, { status: 500 });
     },
   });
-}
-
-/** The embedded executor: the shared executor loop over child-process runners, in-process. */
-function localExecutor(
-  config: ServerConfig,
-  log: Logger,
-  gateway: ExecutorGateway,
-  serverUrl: string,
-): LocalExecutor {
-  const executorId = `local:${randomIdPart(10)}`;
-  const launcher = createLocalLauncher({
-    log,
-    serverUrl,
-    insecureLoopback: Boolean(config.http.tls),
-    binaryDir: config.runs.binaryDir,
-    providerMirror: config.runs.providerMirror,
-    workDir: join(config.dataDir, "runner"),
-    path: config.runs.path,
-    runnerCommand: defaultRunnerCommand(),
-    killAfterMs: 60_000,
-  });
-  let loop: { stop(): Promise<void> } | undefined;
-  return {
-    executorId,
-    start() {
-      loop = startExecutorLoop({
-        executorId,
-        api: gateway,
-        launcher,
-        concurrency: config.runs.concurrency,
-        waitMs: 2000,
-        log,
-      });
-    },
-    async stop(graceMs) {
-      await loop?.stop();
-      await launcher.shutdown(graceMs);
-    },
-  };
 }

@@ -67,8 +67,8 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       },
     };
     running.set(job.runId, entry);
-    void drain(proc.stdout, job);
-    void drain(proc.stderr, job);
+    void drain(deps.log, proc.stdout, job);
+    void drain(deps.log, proc.stderr, job);
     return entry.launched;
   }
 
@@ -84,16 +84,6 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       deps.log.info({ runId: job.runId, phase: job.phase, code }, "runner exited");
       return { reported: code === 0, reason: `the runner exited with code ${code}` };
     });
-  }
-
-  async function drain(stream: ReadableStream<Uint8Array> | number | undefined, job: JobRef) {
-    if (!(stream instanceof ReadableStream)) return;
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      const text = decoder.decode(chunk).trim();
-      if (text)
-        deps.log.debug({ runId: job.runId, phase: job.phase, runner: text.slice(0, 2000) }, "runner output");
-    }
   }
 
   function stop(request: StopRequest) {
@@ -121,6 +111,16 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       for (const entry of running.values()) entry.proc.kill("SIGKILL");
     },
   };
+}
+
+/** Runner output goes to the server's debug log. */
+async function drain(log: Logger, stream: ReadableStream<Uint8Array> | number | undefined, job: JobRef) {
+  if (!(stream instanceof ReadableStream)) return;
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    const text = decoder.decode(chunk).trim();
+    if (text) log.debug({ runId: job.runId, phase: job.phase, runner: text.slice(0, 2000) }, "runner output");
+  }
 }
 
 /** The runner's whole environment: nothing of the server's own is passed on. */
