@@ -2,8 +2,9 @@
  * Child-process entry: a Terrapod for the go-tfe conformance run, started with `startTestServer` so
  * that TERRAPOD_TEST_BACKEND picks the shape (pglite = embedded; postgres = PostgreSQL + Redis + S3,
  * from the TERRAPOD_TEST_* services). It serves https with the certificate given on the command line,
- * prints one JSON line `{"url":...,"adminToken":...}` when ready, logs (level TERRAPOD_LOG_LEVEL,
- * default warn) after that line, and stops cleanly on SIGTERM/SIGINT.
+ * prints one JSON line `{"url":...,"adminToken":...}` when ready, logs JSON lines (level
+ * TERRAPOD_LOG_LEVEL, default warn; at info, also before the ready line, and one access-log line per
+ * request, which the conformance run measures the tests with), and stops cleanly on SIGTERM/SIGINT.
  *
  *   bun scripts/lib/conformance-server.ts <cert.pem> <key.pem>
  */
