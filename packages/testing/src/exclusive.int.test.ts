@@ -30,12 +30,15 @@ describe("site-wide exclusive sections", () => {
       });
       await inside;
       let secondRan = false;
-      expect(await b.exclusive(key, async () => void (secondRan = true))).toBe(false);
+      const markSecond = async () => {
+        secondRan = true;
+      };
+      expect(await b.exclusive(key, markSecond)).toBe(false);
       expect(secondRan).toBe(false);
       expect(await b.exclusive(key + 1, async () => {})).toBe(true);
       release();
       expect(await first).toBe(true);
-      expect(await b.exclusive(key, async () => void (secondRan = true))).toBe(true);
+      expect(await b.exclusive(key, markSecond)).toBe(true);
       expect(secondRan).toBe(true);
     });
   } else {
@@ -43,8 +46,11 @@ describe("site-wide exclusive sections", () => {
       const db = await createTestDb();
       opened.push(db);
       let ran = 0;
-      expect(await db.exclusive(1, async () => void (ran += 1))).toBe(true);
-      expect(await db.exclusive(1, async () => void (ran += 1))).toBe(true);
+      const count = async () => {
+        ran += 1;
+      };
+      expect(await db.exclusive(1, count)).toBe(true);
+      expect(await db.exclusive(1, count)).toBe(true);
       expect(ran).toBe(2);
     });
   }
