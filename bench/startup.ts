@@ -62,6 +62,7 @@ try {
       TERRAPOD_DATA_DIR: pgDir,
       DATABASE_URL: admin.replace(/\/postgres$/, "/bench_startup"),
       TERRAPOD_ENCRYPTION_KEY: "bench=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+      TERRAPOD_CAPABILITY_KEY: "Y2FwYWJpbGl0eS1rZXktZm9yLXRlc3RzLTMyYnl0ZXM=",
       TERRAPOD_ADMIN_TOKEN: "bench-admin-token-0123456789",
     }),
     150,

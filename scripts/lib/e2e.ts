@@ -8,15 +8,21 @@ import { join } from "node:path";
 import { buildClients, cliEntries, runTestEnv } from "./clients.ts";
 import { bunTestPhase, type Phase } from "./phases.ts";
 import { mustRun, seconds } from "./proc.ts";
+import { ensureRunSandboxTools } from "./tools.ts";
 
 let clients: Promise<Record<string, string>> | undefined;
 
-/** build-clients.sh runs once per scripts/test run, however many phases need the clients. */
+/**
+ * build-clients.sh runs once per scripts/test run, however many phases need the clients; the phases that
+ * execute runs (all that need the clients) also need the run sandbox's tools, installed meanwhile.
+ */
 export function sharedClients(): Promise<Record<string, string>> {
-  clients ??= buildClients().catch((err: unknown) => {
-    clients = undefined;
-    throw err;
-  });
+  clients ??= Promise.all([buildClients(), ensureRunSandboxTools()])
+    .then(([built]) => built)
+    .catch((err: unknown) => {
+      clients = undefined;
+      throw err;
+    });
   return clients;
 }
 

@@ -20,6 +20,15 @@ export type AptNeed = {
   readonly present: () => boolean | Promise<boolean>;
 };
 
+/**
+ * bubblewrap: a server running as root sandboxes its runs with it (apps/server/src/executor/sandbox.ts),
+ * so tests that execute runs need it; without root the server does not sandbox, and it is not needed.
+ */
+export function ensureRunSandboxTools(): Promise<void> {
+  if (process.getuid?.() !== 0) return Promise.resolve();
+  return ensureApt([{ pkg: "bubblewrap", present: () => !!Bun.which("bwrap") }]);
+}
+
 let aptUpdated: Promise<void> | undefined;
 let aptQueue: Promise<unknown> = Promise.resolve();
 

@@ -20,10 +20,12 @@ export type StateSave = Readonly<{ uploaded: boolean; error?: string }>;
 export async function saveState(run: PhaseRun, original: Uint8Array | undefined): Promise<StateSave> {
   const state = await readRegularFile(run.dirs.stateFile);
   if (!state || (original && Buffer.from(state).equals(original))) return { uploaded: false };
+  // A fenced runner (fencing.ts) tries once, in case its server still answers (its exit timer bounds it).
+  const fenced = run.cancellation.fenced !== undefined;
   const deadline = Date.now() + stateUploadBudgetMs;
   try {
     await withRetry(() => run.deps.client.putState(state), {
-      policy: { attempts: Number.POSITIVE_INFINITY, baseMs: 500, maxMs: 15_000 },
+      policy: { attempts: fenced ? 1 : Number.POSITIVE_INFINITY, baseMs: 500, maxMs: 15_000 },
       isRetryable,
       deadline: () => deadline,
       onRetry: (err, retry, delayMs) =>
@@ -37,6 +39,7 @@ export async function saveState(run: PhaseRun, original: Uint8Array | undefined)
     );
     return { uploaded: false, error: message };
   }
+  if (fenced) return { uploaded: true };
   if (await run.showJson(run.dirs.stateFile, run.dirs.stateJson, "state")) {
     await run.uploadOptional("state-json", () => Bun.file(run.dirs.stateJson));
   }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { mirrorProviders, providerInstallationConfig } from "./cli-config.ts";
+import { credentialsConfig, mirrorProviders, providerInstallationConfig } from "./cli-config.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -30,5 +30,28 @@ describe("provider mirror CLI configuration", () => {
     expect(hcl).toContain('include = ["registry.terraform.io/hashicorp/null"]');
     expect(hcl).toContain('exclude = ["registry.terraform.io/hashicorp/null"]');
     expect(providerInstallationConfig("/m", [])).toBe("");
+  });
+});
+
+describe("the engine's credentials for the server", () => {
+  test("one credentials block per host, all with the run token", () => {
+    const hcl = credentialsConfig({ token: "tprun.abc_-.def", hosts: ["localhost:8443", "tp.example.com"] });
+    expect(hcl).toBe(
+      'credentials "localhost:8443" {\n  token = "tprun.abc_-.def"\n}\n' +
+        'credentials "tp.example.com" {\n  token = "tprun.abc_-.def"\n}\n',
+    );
+  });
+
+  test("nothing without a token; hosts and tokens that would need escaping are left out", () => {
+    const interpolation = ["$", "{x}"].join("");
+    expect(credentialsConfig(undefined)).toBe("");
+    expect(credentialsConfig({ token: "tprun.x", hosts: [] })).toBe("");
+    expect(credentialsConfig({ token: 'a"b', hosts: ["localhost"] })).toBe("");
+    expect(credentialsConfig({ token: interpolation, hosts: ["localhost"] })).toBe("");
+    const hcl = credentialsConfig({
+      token: "tprun.x",
+      hosts: ['evil" {', "[::1]:8443", interpolation, "ok.example"],
+    });
+    expect(hcl).toBe('credentials "ok.example" {\n  token = "tprun.x"\n}\n');
   });
 });

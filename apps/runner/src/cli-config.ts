@@ -39,3 +39,21 @@ export function providerInstallationConfig(mirrorDir: string, providers: readonl
 }
 `;
 }
+
+/** A host the CLIs accept in a `credentials` block: a name or IPv4 address, and a port. */
+const credentialsHost = /^[A-Za-z0-9.-]+(:\d+)?$/;
+/** A token that needs no escaping in HCL (phase tokens are base64url with dots). */
+const plainToken = /^[A-Za-z0-9._~+/=-]+$/;
+
+/**
+ * `credentials` blocks giving the engine the server's read-only run token for each of the server's
+ * hosts (TFE does the same), so `terraform_remote_state` with `backend "remote"` can read the
+ * workspaces that share their state. Hosts or a token that do not look right are left out.
+ */
+export function credentialsConfig(runToken: { token: string; hosts: readonly string[] } | undefined): string {
+  if (!runToken || !plainToken.test(runToken.token)) return "";
+  const hosts = [...new Set(runToken.hosts)].filter((h) => credentialsHost.test(h));
+  return hosts
+    .map((host) => `credentials ${hclString(host)} {\n  token = ${hclString(runToken.token)}\n}\n`)
+    .join("");
+}

@@ -16,9 +16,9 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-function problems(env: Record<string, string | undefined>): string {
+function problems(env: Record<string, string | undefined>, readStdin?: () => string): string {
   try {
-    loadRunnerConfig(env);
+    loadRunnerConfig(env, readStdin);
   } catch (err) {
     if (err instanceof ConfigError) return err.message;
     throw err;
@@ -85,6 +85,19 @@ describe("loadRunnerConfig", () => {
     );
     expect(problems({ ...base, TERRAPOD_RUNNER_TOKEN_FILE: join(dir, "token") })).toContain("both set");
     expect(problems({ ...rest, TERRAPOD_RUNNER_TOKEN_FILE: join(dir, "missing") })).toContain("ENOENT");
+  });
+
+  test("reads the token from the first line of standard input, only when told to", () => {
+    const { TERRAPOD_RUNNER_TOKEN: _unused, ...rest } = base;
+    const stdin = { TERRAPOD_RUNNER_TOKEN_STDIN: "1" };
+    expect(loadRunnerConfig({ ...rest, ...stdin }, () => "from-stdin\nignored\n").token).toBe("from-stdin");
+    expect(() => loadRunnerConfig(rest, () => "from-stdin\n")).toThrow("TERRAPOD_RUNNER_TOKEN");
+    const failing = () => {
+      throw Object.assign(new Error("closed"), { code: "EBADF" });
+    };
+    expect(problems({ ...rest, ...stdin }, failing)).toContain("cannot read standard input (EBADF)");
+    expect(problems({ ...rest, ...stdin }, () => "\n")).toContain("no token on standard input");
+    expect(problems({ ...base, ...stdin }, () => "x\n")).toContain("both set");
   });
 
   test.each([

@@ -61,21 +61,17 @@ const Env = z.object({
   [runnerEnv.providerMirror]: z.string().min(1).optional(),
 });
 
-export function loadRunnerConfig(raw: Record<string, string | undefined>): RunnerConfig {
+/** The whole of standard input (the embedded executor writes the token and closes it). */
+const readStandardInput = () => readFileSync(0, "utf8");
+
+export function loadRunnerConfig(
+  raw: Record<string, string | undefined>,
+  readStdin: () => string = readStandardInput,
+): RunnerConfig {
   const problems: string[] = [];
   const env: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(raw)) env[k] = v === "" ? undefined : v;
-  // The token may come from a mounted secret file (Kubernetes) instead of the environment.
-  const tokenFile = env[runnerEnv.tokenFile];
-  if (tokenFile) {
-    if (env[runnerEnv.token]) problems.push(`${runnerEnv.token} and ${runnerEnv.tokenFile} are both set`);
-    try {
-      env[runnerEnv.token] = readFileSync(tokenFile, "utf8").trim();
-    } catch (err) {
-      const code = err instanceof Error && "code" in err ? String(err.code) : "error";
-      problems.push(`${runnerEnv.tokenFile}: cannot read ${tokenFile} (${code})`);
-    }
-  }
+  readTokenSource(env, problems, readStdin);
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".")} ${issue.message}`);
@@ -108,6 +104,44 @@ export function loadRunnerConfig(raw: Record<string, string | undefined>): Runne
     providerMirror,
     logLevel: e[runnerEnv.logLevel],
   });
+}
+
+/**
+ * The token may come from a mounted secret file (Kubernetes) or from standard input (the embedded
+ * executor: then it is in no environment another process could read) instead of the environment.
+ */
+function readTokenSource(
+  env: Record<string, string | undefined>,
+  problems: string[],
+  readStdin: () => string,
+): void {
+  const tokenFile = env[runnerEnv.tokenFile];
+  const fromStdin = env[runnerEnv.tokenStdin] === "1";
+  const sources = [runnerEnv.token, runnerEnv.tokenFile, runnerEnv.tokenStdin].filter((name) =>
+    name === runnerEnv.tokenStdin ? fromStdin : Boolean(env[name]),
+  );
+  if (sources.length > 1) {
+    problems.push(`${sources.join(" and ")} are ${sources.length === 2 ? "both" : "all"} set; use one`);
+  }
+  const read = (what: string, from: () => string) => {
+    try {
+      return from();
+    } catch (err) {
+      const code = err instanceof Error && "code" in err ? String(err.code) : "error";
+      problems.push(`${what} (${code})`);
+      return undefined;
+    }
+  };
+  if (tokenFile) {
+    env[runnerEnv.token] = read(`${runnerEnv.tokenFile}: cannot read ${tokenFile}`, () =>
+      readFileSync(tokenFile, "utf8").trim(),
+    );
+  } else if (fromStdin && sources.length === 1) {
+    const line = read(`${runnerEnv.tokenStdin}: cannot read standard input`, readStdin);
+    const token = line?.split("\n")[0]?.trim();
+    if (line !== undefined && !token) problems.push(`${runnerEnv.tokenStdin}: no token on standard input`);
+    env[runnerEnv.token] = token || undefined;
+  }
 }
 
 /** The runner's configuration from this process's environment. */

@@ -5,7 +5,7 @@ import { type JobSpec, type PhaseResult, protocolVersion } from "@terrapod/runne
 import type { Logger } from "pino";
 import { runApplyPhase } from "./apply-phase.ts";
 import type { Cancellation } from "./cancellation.ts";
-import { mirrorProviders, providerInstallationConfig } from "./cli-config.ts";
+import { credentialsConfig, mirrorProviders, providerInstallationConfig } from "./cli-config.ts";
 import type { RunnerConfig } from "./config.ts";
 import { engineBinaryPath, engineEnv, isValidEngineVersion, logPreamble } from "./engine-args.ts";
 import { startHeartbeats } from "./heartbeat.ts";
@@ -39,8 +39,9 @@ export type JobDeps = Readonly<{
 export type JobReport = Readonly<{ result: PhaseResult; delivered: boolean }>;
 
 const callPolicy = { attempts: 8, baseMs: 500, maxMs: 10_000 };
-/** How long the log may take to drain once the phase is over. */
+/** How long the log may take to drain once the phase is over (when fenced: fencing.ts). */
 const logDrainMs = 30_000;
+const fencedLogDrainMs = 2000;
 const maxErrorChars = 4000;
 
 function messageOf(err: unknown): string {
@@ -101,6 +102,7 @@ export async function runJob(deps: JobDeps): Promise<JobReport> {
   });
   const stopListening = cancellation.subscribe((level) => log.info({ cancel: level }, "cancel requested"));
   const secrets = [...secretPatterns(spec.variables), deps.config.token];
+  if (spec.runToken) secrets.push(spec.runToken.token);
   shipper.append(new TextEncoder().encode(logPreamble(spec.engine, spec.engineVersion)));
 
   let dirs: JobDirs | undefined;
@@ -119,8 +121,13 @@ export async function runJob(deps: JobDeps): Promise<JobReport> {
     outcome = { ...outcome, errorMessage: maskString(secrets, outcome.errorMessage) };
   }
   if (outcome.note) writeNote(shipper, secrets, `\n${outcome.note}`);
-  await shipper.close(Date.now() + logDrainMs);
-  const report = await deliver(deps, spec, outcome);
+  // A fenced runner's server does not count on it any more: no result, and little time for the log.
+  const fenced = cancellation.fenced;
+  await shipper.close(Date.now() + (fenced ? fencedLogDrainMs : logDrainMs));
+  const report = fenced
+    ? { result: toResult(outcome), delivered: false }
+    : await deliver(deps, spec, outcome);
+  if (fenced) log.warn({ runId: spec.runId, reason: fenced }, "fenced: the result is not reported");
   heartbeats.stop();
   stopListening();
   if (dirs && !outcome.keepWorkDir) {
@@ -167,8 +174,9 @@ async function findEngineBinary(deps: JobDeps, spec: JobSpec): Promise<string | 
     await access(binary, fsConstants.X_OK);
   } catch (err) {
     deps.log.error({ err, binary }, "engine binary missing");
+    const denied = err instanceof Error && "code" in err && err.code === "EACCES";
     return failed(
-      `${spec.engine} ${spec.engineVersion} is not available on this runner (no executable ${binary})`,
+      `${spec.engine} ${spec.engineVersion} is not available on this runner (no executable ${binary}${denied ? ": permission denied to the runner's user" : ""})`,
     );
   }
   return binary;
@@ -233,13 +241,14 @@ async function fetchState(deps: JobDeps, dirs: JobDirs): Promise<Uint8Array | un
   return originalState;
 }
 
-/** The CLI configuration file pointing the engine at the provider mirror, if there is one to write. */
-async function writeCliConfig(deps: JobDeps, dirs: JobDirs): Promise<string | undefined> {
-  if (!deps.config.providerMirror) return undefined;
-  const config = providerInstallationConfig(
-    deps.config.providerMirror,
-    await mirrorProviders(deps.config.providerMirror),
-  );
+/**
+ * The engine's CLI configuration file, if there is anything to write: the provider mirror, and the
+ * server's read-only run token as credentials for the server's hosts (terraform_remote_state).
+ */
+async function writeCliConfig(deps: JobDeps, dirs: JobDirs, spec: JobSpec): Promise<string | undefined> {
+  const mirror = deps.config.providerMirror;
+  const mirrorConfig = mirror ? providerInstallationConfig(mirror, await mirrorProviders(mirror)) : "";
+  const config = mirrorConfig + credentialsConfig(spec.runToken);
   if (!config) return undefined;
   const cliConfigFile = join(dirs.home, "terrapod.tfrc");
   await writeFile(cliConfigFile, config, { mode: 0o600 });
@@ -266,7 +275,7 @@ async function runPhase(
   if (cwd instanceof Stop) return cwd.outcome;
   const originalState = await fetchState(deps, dirs);
   if (cancellation.requested) return canceled();
-  const cliConfigFile = await writeCliConfig(deps, dirs);
+  const cliConfigFile = await writeCliConfig(deps, dirs, spec);
 
   const run = new PhaseRun({
     spec,

@@ -11,7 +11,7 @@ import {
   parseKeyring,
 } from "@terrapod/storage";
 import type { ServerConfig } from "./config.ts";
-import { deriveCapabilityKey, resolveKeyringSpec } from "./keyring.ts";
+import { resolveCapabilityKey, resolveKeyringSpec } from "./keyring.ts";
 
 /** Every connection and key the server runs on, built from config. */
 export type Adapters = Awaited<ReturnType<typeof createAdapters>>;
@@ -31,7 +31,7 @@ export async function createAdapters(config: ServerConfig, opened?: DbHandle) {
     : createMemoryEvents();
   // PGlite opens here (seconds on a first start); PostgreSQL connects lazily, so this never blocks on it.
   const db: DbHandle = opened ?? (await createDb(config.db));
-  const capabilities = createCapabilitySigner(deriveCapabilityKey(keyring), systemClock);
+  const capabilities = createCapabilitySigner(await resolveCapabilityKey(config), systemClock);
   return {
     db,
     rawBlobs,

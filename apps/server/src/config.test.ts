@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, loadServerConfig } from "./config.ts";
 
+const capabilityKey = "Y2FwYWJpbGl0eS1rZXktZm9yLXRlc3RzLTMyYnl0ZXM=";
+
 describe("server config", () => {
   test("defaults give the embedded shape on :8080", () => {
     const c = loadServerConfig({});
@@ -13,11 +15,38 @@ describe("server config", () => {
     expect(Object.isFrozen(c.http)).toBe(true);
   });
 
-  test("DATABASE_URL selects production and then requires an encryption key", () => {
+  test("DATABASE_URL selects production and then requires an encryption key and a capability key", () => {
     expect(() => loadServerConfig({ DATABASE_URL: "postgres://db/x" })).toThrow(/TERRAPOD_ENCRYPTION_KEY/);
-    const c = loadServerConfig({ DATABASE_URL: "postgres://db/x", TERRAPOD_ENCRYPTION_KEY: "k" });
+    expect(() => loadServerConfig({ DATABASE_URL: "postgres://db/x" })).toThrow(/TERRAPOD_CAPABILITY_KEY/);
+    const c = loadServerConfig({
+      DATABASE_URL: "postgres://db/x",
+      TERRAPOD_ENCRYPTION_KEY: "k",
+      TERRAPOD_CAPABILITY_KEY: capabilityKey,
+    });
     expect(c.mode).toBe("production");
     expect(c.db).toEqual({ kind: "postgres", url: "postgres://db/x", maxConnections: 10 });
+    expect(c.capabilityKey).toBe(capabilityKey);
+  });
+
+  test("the capability key is base64 of 32 bytes", () => {
+    expect(loadServerConfig({}).capabilityKey).toBeUndefined();
+    expect(() => loadServerConfig({ TERRAPOD_CAPABILITY_KEY: "c2hvcnQ=" })).toThrow(/32 bytes/);
+  });
+
+  test("trusted proxies: addresses and CIDRs, anything else is a problem", () => {
+    const c = loadServerConfig({ TERRAPOD_TRUSTED_PROXIES: "10.0.0.0/8, 127.0.0.1 fd00::/8,::1" });
+    expect(c.http.trustedProxies).toEqual(["10.0.0.0/8", "127.0.0.1", "fd00::/8", "::1"]);
+    expect(loadServerConfig({}).http.trustedProxies).toEqual([]);
+    expect(() => loadServerConfig({ TERRAPOD_TRUSTED_PROXIES: "10.0.0.0/33,proxy.local" })).toThrow(
+      /10\.0\.0\.0\/33 is not an IP address or CIDR.*proxy\.local is not/,
+    );
+  });
+
+  test("the metrics token and the failed-authentication limit", () => {
+    const c = loadServerConfig({ TERRAPOD_METRICS_TOKEN: "a-metrics-token-of-some-length" });
+    expect(c.http.metricsToken).toBe("a-metrics-token-of-some-length");
+    expect(c.http.authFailuresPerMinute).toBe(10);
+    expect(() => loadServerConfig({ TERRAPOD_METRICS_TOKEN: "short" })).toThrow(/TERRAPOD_METRICS_TOKEN/);
   });
 
   test("every problem is reported at once", () => {

@@ -107,7 +107,7 @@ describe("the executor API", () => {
     expect(await runStatus(runId)).toBe("planning");
   });
 
-  test("only a platform admin may act as an executor; no credential is 401", async () => {
+  test("only a platform admin may act as an executor; a job token or no credential is 401", async () => {
     const { runId } = await queuedRun();
     const job = await claimRun("remote-2", runId);
     const asRunner = createExecutorClient({
@@ -118,7 +118,8 @@ describe("the executor API", () => {
       .claim({ version: protocolVersion, executorId: "x" })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ExecutorApiError);
-    expect((refused as ExecutorApiError).status).toBe(403);
+    // a job token works on the runner protocol only
+    expect((refused as ExecutorApiError).status).toBe(401);
     const anonymous = await fetch(`${t.url}${executorPaths.claim}`, {
       method: "POST",
       body: JSON.stringify({ version: protocolVersion, executorId: "x" }),

@@ -1,10 +1,17 @@
-import type { CapabilitySigner } from "@terrapod/auth";
+import {
+  type AuthSurface,
+  type CapabilitySigner,
+  type JobTokens,
+  phaseTokenTtlSeconds,
+} from "@terrapod/auth";
 import type { Services } from "@terrapod/core";
 import type { Actor } from "@terrapod/kernel";
 import { NotFoundError } from "@terrapod/kernel";
 import type { ExecutorApi } from "@terrapod/runner-protocol";
 import { createTfeApi } from "@terrapod/tfe-api";
 import { Elysia } from "elysia";
+import { bodySlackBytes } from "./body-drain.ts";
+import { createClientLimits } from "./client-limits.ts";
 import type { ServerConfig } from "./config.ts";
 import { executorRoutes } from "./executor-routes.ts";
 import { type HealthCheck, healthRoutes } from "./health.ts";
@@ -18,8 +25,11 @@ export type HttpAppDeps = {
   readonly config: ServerConfig;
   readonly log: Logger;
   readonly services: Services;
-  readonly authenticate: (authorization: string | null) => Promise<Actor>;
+  /** A credential on one surface: phase tokens work on theirs only (the job token on the runner API). */
+  readonly authenticate: (authorization: string | null, surface: AuthSurface) => Promise<Actor>;
   readonly capabilities: CapabilitySigner;
+  /** Issues the run-reader token the runner hands its engine. */
+  readonly jobTokens: JobTokens;
   readonly executors: ExecutorApi;
   readonly readiness: Readiness;
   readonly checks: readonly HealthCheck[];
@@ -35,13 +45,32 @@ export function createHttpApp(deps: HttpAppDeps) {
   const metrics = createHttpMetrics();
   const routes: RouteMemo = new WeakMap();
   const jsonBodyBytes = config.http.maxJsonBytes;
+  const limits = createClientLimits(
+    {
+      ratePerSecond: config.http.rateLimitPerSecond,
+      authFailuresPerMinute: config.http.authFailuresPerMinute,
+      trustedProxies: config.http.trustedProxies,
+    },
+    deps.authenticate,
+    surfaceOf,
+  );
   const app = new Elysia()
     .use(errorMapping(deps.log, routes))
-    .use(healthRoutes({ readiness: deps.readiness, checks: deps.checks, metrics }))
+    .use(
+      healthRoutes({
+        readiness: deps.readiness,
+        checks: deps.checks,
+        metrics,
+        log: deps.log,
+        metricsToken: config.http.metricsToken,
+        mayReadDiagnostics: async (authorization) =>
+          services.access.canOnSite(await limits.authenticate(authorization, "tfe"), "site:read-diagnostics"),
+      }),
+    )
     .use(
       createTfeApi({
         ...services,
-        authenticate: deps.authenticate,
+        authenticate: (authorization) => limits.authenticate(authorization, "tfe"),
         capabilities: deps.capabilities,
         publicUrl: config.http.publicUrl,
         limits: { jsonBodyBytes },
@@ -50,7 +79,9 @@ export function createHttpApp(deps: HttpAppDeps) {
     )
     .use(
       runnerApiRoutes({
-        authenticate: deps.authenticate,
+        authenticate: (authorization) => limits.authenticate(authorization, "runner"),
+        runReaderToken: (job) => deps.jobTokens.issue(job, phaseTokenTtlSeconds, "run-reader"),
+        publicUrl: config.http.publicUrl,
         jobs: services.jobs,
         runs: services.runs,
         stateDownload: async (actor, workspaceId) => {
@@ -66,7 +97,7 @@ export function createHttpApp(deps: HttpAppDeps) {
     )
     .use(
       executorRoutes({
-        authenticate: deps.authenticate,
+        authenticate: (authorization) => limits.authenticate(authorization, "executor"),
         access: services.access,
         executors: deps.executors,
         limits: { jsonBodyBytes },
@@ -78,6 +109,21 @@ export function createHttpApp(deps: HttpAppDeps) {
     metrics,
     readiness: deps.readiness,
     rateLimitPerSecond: config.http.rateLimitPerSecond,
+    limits,
+    maxBodyBytes: config.http.maxBodyBytes,
+    // Up to what Bun itself accepts (server.ts), for at most 30 s.
+    bodyDrain: { maxBytes: config.http.maxBodyBytes + bodySlackBytes, maxMs: 30_000 },
     routes,
   });
+}
+
+/**
+ * The surface a request's credential is presented on, as its routes will authenticate it (the edge
+ * authenticates once for the rate limits, and the routes reuse that result).
+ */
+function surfaceOf(req: Request): AuthSurface {
+  const path = new URL(req.url).pathname;
+  if (path.startsWith("/api/runner/v1/executors/")) return "executor";
+  if (path.startsWith("/api/runner/")) return "runner";
+  return "tfe";
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestCertificates } from "../../../e2e/lib/tls.ts";
+import { largeState, slowStream } from "./testing/server-process.ts";
 
 /** These tests start the real program (`bun apps/server/src/main.ts`) as a user would. */
 const mainPath = join(import.meta.dir, "main.ts");
@@ -125,6 +126,7 @@ describe("the server program", () => {
       TERRAPOD_DATA_DIR: dir,
       DATABASE_URL: `postgres://nobody@127.0.0.1:${dead}/nothing`,
       TERRAPOD_ENCRYPTION_KEY: "k=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+      TERRAPOD_CAPABILITY_KEY: "Y2FwYWJpbGl0eS1rZXktZm9yLXRlc3RzLTMyYnl0ZXM=",
     });
     await waitFor(`http://127.0.0.1:${port}/healthz`, (r) => r.status === 200);
     // 503 "starting" until the first connection attempt fails, then 503 with the reason
@@ -186,38 +188,32 @@ describe("the server program", () => {
       (await fetch(sv1.data.attributes["hosted-state-upload-url"], { method: "PUT", body: v1 })).status,
     ).toBe(200);
 
-    // serial 2: 16 MB streamed slowly; the server dies after the first megabytes
-    const chunk = new TextEncoder().encode(
-      `${JSON.stringify({ mode: "managed", type: "t", name: "r", instances: [{}] })},`.repeat(4000),
+    // serial 2: a valid 16 MB state with its right MD5 (whole, it would be accepted: checked below),
+    // streamed slowly; the server dies after the first megabytes
+    const big = largeState(2, "K", 16);
+    const createV2 = async () =>
+      (await (
+        await api(`/workspaces/${ws}/state-versions`, {
+          method: "POST",
+          body: JSON.stringify({
+            data: { type: "state-versions", attributes: { serial: 2, lineage: "K", md5: big.md5 } },
+          }),
+        })
+      ).json()) as { data: { attributes: { "hosted-state-upload-url": string } } };
+    const sv2 = await createV2();
+    const stream = slowStream(big.parts, 100);
+    const upload = fetch(sv2.data.attributes["hosted-state-upload-url"], {
+      method: "PUT",
+      body: stream.body,
+    }).then(
+      (res) => res.status,
+      (err: unknown) => String(err),
     );
-    const head = new TextEncoder().encode('{"version":4,"serial":2,"lineage":"K","outputs":{},"resources":[');
-    const sv2 = (await (
-      await api(`/workspaces/${ws}/state-versions`, {
-        method: "POST",
-        body: JSON.stringify({
-          data: { type: "state-versions", attributes: { serial: 2, lineage: "K", md5: md5("whatever") } },
-        }),
-      })
-    ).json()) as { data: { attributes: { "hosted-state-upload-url": string } } };
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        controller.enqueue(head);
-      },
-      async pull(controller) {
-        await Bun.sleep(50);
-        sent += chunk.byteLength;
-        if (sent > 16 * 1024 * 1024) controller.close();
-        else controller.enqueue(chunk);
-      },
-    });
-    const upload = fetch(sv2.data.attributes["hosted-state-upload-url"], { method: "PUT", body }).catch(
-      (err: unknown) => err,
-    );
-    while (sent < 2 * 1024 * 1024) await Bun.sleep(20);
+    while (stream.sent() < 2 * 1024 * 1024) await Bun.sleep(20);
     first.proc.kill("SIGKILL");
     await first.proc.exited;
-    await upload;
+    expect(await upload).not.toBe(200);
+    expect(stream.sent()).toBeLessThan(big.bytes);
 
     const second = start(env);
     await waitFor(`http://127.0.0.1:${port}/readyz`, (r) => r.status === 200, 60_000);
@@ -226,6 +222,14 @@ describe("the server program", () => {
     };
     expect(cur.data.attributes.serial).toBe(1);
     expect(await (await fetch(cur.data.attributes["hosted-state-download-url"])).text()).toBe(v1);
+    // The same bytes, sent whole to a new version with the same MD5, are accepted and become current.
+    const retry = await createV2();
+    const whole = new Blob(big.parts as BlobPart[]);
+    expect(
+      (await fetch(retry.data.attributes["hosted-state-upload-url"], { method: "PUT", body: whole })).status,
+    ).toBe(200);
+    const now = (await (await api(`/workspaces/${ws}/current-state-version`)).json()) as typeof cur;
+    expect(now.data.attributes.serial).toBe(2);
     second.proc.kill("SIGTERM");
     expect(await second.proc.exited).toBe(0);
   }, 120_000);

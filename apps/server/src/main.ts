@@ -1,4 +1,5 @@
 import { ConfigError, loadServerConfigFromEnv, type ServerConfig } from "./config.ts";
+import { localExecutionRefusal } from "./executor/sandbox.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 
@@ -6,6 +7,8 @@ async function main() {
   let config: ServerConfig;
   try {
     config = loadServerConfigFromEnv();
+    const refusal = localExecutionRefusal(config, process.getuid?.());
+    if (refusal) throw new ConfigError([refusal]);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`terrapod: ${err.message}\n`);

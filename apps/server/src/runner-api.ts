@@ -3,11 +3,12 @@ import { type Actor, BadRequestError, InvalidError } from "@terrapod/kernel";
 import {
   ArtifactName,
   HeartbeatReply,
+  type JobSpec,
   PhaseResult,
   protocolVersion,
   runnerPaths,
 } from "@terrapod/runner-protocol";
-import { readJson } from "@terrapod/tfe-api";
+import { readBounded, readJson } from "@terrapod/tfe-api";
 import { Elysia } from "elysia";
 
 export type RunnerApiDeps = {
@@ -20,6 +21,10 @@ export type RunnerApiDeps = {
   ) => Promise<ReadableStream<Uint8Array> | undefined>;
   readonly configurationDownload: (actor: Actor, cvId: string) => Promise<ReadableStream<Uint8Array>>;
   readonly limits: { readonly jsonBodyBytes: number; readonly logChunkBytes: number };
+  /** A read-only token for the engine of this phase (terraform_remote_state), dead when the phase ends. */
+  readonly runReaderToken: (job: { runId: string; phase: "plan" | "apply"; attempt: number }) => string;
+  /** Where clients reach the server, when configured (TERRAPOD_PUBLIC_URL). */
+  readonly publicUrl: URL | undefined;
 };
 
 const actorOf = (deps: RunnerApiDeps, request: Request) =>
@@ -35,6 +40,38 @@ const artifactOf = (raw: string) => {
   if (!parsed.success) throw new InvalidError(`unknown artifact ${raw}`);
   return parsed.data;
 };
+
+const loopbackNames = ["localhost", "127.0.0.1"];
+
+/** A host the CLIs accept in a `credentials` block (a name or IPv4 address, and a port). */
+const credentialsHost = /^[A-Za-z0-9.-]+(:\d+)?$/;
+
+/**
+ * The host names (with their port) configurations may use for this server, for the engine's CLI
+ * credentials: the public URL's, the one the runner used, and its loopback aliases when that is loopback.
+ */
+export function serverHosts(requestUrl: string, publicUrl: URL | undefined): string[] {
+  const hosts = new Set<string>();
+  if (publicUrl) hosts.add(publicUrl.host);
+  const used = new URL(requestUrl);
+  hosts.add(used.host);
+  if ([...loopbackNames, "[::1]"].includes(used.hostname)) {
+    const port = used.port ? `:${used.port}` : "";
+    for (const name of loopbackNames) hosts.add(`${name}${port}`);
+  }
+  return [...hosts].filter((h) => credentialsHost.test(h));
+}
+
+/** The job spec, with the engine's run-reader token and the hosts it is for. */
+async function getJob(deps: RunnerApiDeps, request: Request): Promise<Response> {
+  const a = await actorOf(deps, request);
+  const spec = await deps.jobs.spec(a);
+  const runToken = {
+    token: deps.runReaderToken({ runId: spec.runId, phase: spec.phase, attempt: spec.attempt }),
+    hosts: serverHosts(request.url, deps.publicUrl),
+  };
+  return Response.json({ ...spec, runToken } satisfies JobSpec);
+}
 
 async function getConfiguration(deps: RunnerApiDeps, request: Request): Promise<Response> {
   const a = await actorOf(deps, request);
@@ -59,8 +96,8 @@ async function postLogs(deps: RunnerApiDeps, request: Request): Promise<Response
   const offset = Number(request.headers.get("x-log-offset") ?? "");
   if (!Number.isSafeInteger(offset) || offset < 0)
     throw new BadRequestError("x-log-offset must be a byte offset");
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > deps.limits.logChunkBytes) throw new BadRequestError("log chunk too large");
+  // Never buffered past the chunk limit (a 413 beyond it).
+  const bytes = (await readBounded(request, deps.limits.logChunkBytes)) ?? new Uint8Array();
   const length = await deps.jobs.appendLog(a, offset, bytes);
   return Response.json({ version: protocolVersion, length });
 }
@@ -78,7 +115,7 @@ async function postResult(deps: RunnerApiDeps, request: Request): Promise<Respon
 export function runnerApiRoutes(deps: RunnerApiDeps) {
   const actor = (request: Request) => actorOf(deps, request);
   return new Elysia({ name: "runner-api" })
-    .get(runnerPaths.job, async ({ request }) => Response.json(await deps.jobs.spec(await actor(request))))
+    .get(runnerPaths.job, async ({ request }) => getJob(deps, request))
     .get(runnerPaths.configuration, async ({ request }) => getConfiguration(deps, request))
     .get(runnerPaths.state, async ({ request }) => getState(deps, request))
     .put(

@@ -486,8 +486,8 @@ describe("a run through the runner protocol", () => {
 
     const apply = await claim();
     expect(apply.job.phase).toBe("apply");
-    // the plan's token is no longer current
-    expect((await plan.runner("/api/runner/v1/job")).status).toBe(409);
+    // the plan's token died with the plan
+    expect((await plan.runner("/api/runner/v1/job")).status).toBe(401);
     expect(await (await apply.runner("/api/runner/v1/artifacts/plan-file")).text()).toBe("PLANFILE");
     const state = JSON.stringify({
       version: 4,
@@ -598,15 +598,14 @@ describe("a run through the runner protocol", () => {
       202,
     );
     expect(await runStatus(run.data.id)).toBe("canceled");
-    const beat = (await (
-      await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' })
-    ).json()) as { force: boolean };
-    expect(beat.force).toBe(true);
+    // the stale runner's token died with the phase: its heartbeat is refused, which stops it
+    const beat = await runner("/api/runner/v1/heartbeat", { method: "POST", body: '{"version":1}' });
+    expect(beat.status).toBe(401);
     const locked = await json<Doc<{ locked: boolean }>>(await t.api(`/api/v2/workspaces/${ws}`), 200);
     expect(locked.data.attributes.locked).toBe(false);
   });
 
-  test("a lost plan runner is requeued; a lost apply errors and keeps the state it saved", async () => {
+  test("a lost plan runner is requeued; a lost apply errors and its runner's late state is refused", async () => {
     const ws = await workspace("lost-runner");
     const { id: cv } = await configurationVersion(ws);
     const run = await createRun(ws, cv, { "auto-apply": true });
@@ -628,13 +627,9 @@ describe("a run through the runner protocol", () => {
       job: { runId: apply.job.runId, attempt: apply.job.attempt },
     });
     expect(await runStatus(run.data.id)).toBe("errored");
-    // the apply's runner still manages to save the state it wrote: kept.
-    expect((await apply.runner("/api/runner/v1/state", { method: "PUT", body: state })).status).toBe(200);
-    const sv = await json<Doc<{ serial: number }>>(
-      await t.api(`/api/v2/workspaces/${ws}/current-state-version`),
-      200,
-    );
-    expect(sv.data.attributes.serial).toBe(1);
+    // the apply ended and let go of the workspace: its runner's token died with it, nothing is stored
+    expect((await apply.runner("/api/runner/v1/state", { method: "PUT", body: state })).status).toBe(401);
+    expect((await t.api(`/api/v2/workspaces/${ws}/current-state-version`)).status).toBe(404);
   });
 
   test("a run that ends lets go of the workspace in the same step: never ended and still locking", async () => {

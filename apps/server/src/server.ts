@@ -1,10 +1,11 @@
 import { createArchiveInspector } from "@terrapod/archive";
-import { createAuthenticator, type JobTokens } from "@terrapod/auth";
+import { createAuthenticator, type JobTokens, phaseTokenTtlSeconds } from "@terrapod/auth";
 import { createServices, type Services } from "@terrapod/core";
 import type { DbHandle } from "@terrapod/db";
 import { randomIds, systemClock } from "@terrapod/kernel";
 import { executorTopics } from "@terrapod/runner-protocol";
 import { type Adapters, createAdapters } from "./adapters.ts";
+import { bodySlackBytes } from "./body-drain.ts";
 import type { ServerConfig } from "./config.ts";
 import { createEngineCatalog } from "./engines.ts";
 import { createExecutorGateway } from "./executor/executor-gateway.ts";
@@ -34,8 +35,8 @@ export type StartOptions = {
   readonly db?: DbHandle;
 };
 
-/** A job token lives as long as the longest phase may (phase-scoped tokens are the next step). */
-const jobTokenTtlSeconds = 24 * 3600;
+/** Of the shutdown grace, the end is kept for HTTP requests in flight, then for closing the pools. */
+const shutdownReserveMs = { http: 500, close: 500 };
 
 /** The composition root: adapters → services → HTTP(S) → background work (migrations first). */
 export async function startServer(config: ServerConfig, opts: StartOptions): Promise<RunningServer> {
@@ -46,26 +47,29 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   const authenticator = createAuthenticator({
     resolveToken: (s) => services.resolveToken(s),
     jobTokens: adapters.jobTokens,
-    jobScope: (runId) => services.jobs.scope(runId),
+    // Phase tokens die with their phase: the scope exists only while the phase is the run's current one.
+    jobScope: (phase) => services.jobs.scope(phase),
   });
   const gateway = createExecutorGateway({
     jobs: services.jobs,
     bus: adapters.events.bus,
     jobTokens: adapters.jobTokens,
-    jobTokenTtlSeconds,
+    jobTokenTtlSeconds: phaseTokenTtlSeconds,
   });
   await gateway.start();
   const edge = createHttpApp({
     config,
     log,
     services,
-    authenticate: (authorization) => authenticator.authenticate(authorization),
+    authenticate: (authorization, surface) => authenticator.authenticate(authorization, surface),
     capabilities: adapters.capabilities,
+    jobTokens: adapters.jobTokens,
     executors: gateway,
     readiness,
     checks: healthChecks(config, adapters),
   });
-  const server = listen(config, log, edge);
+  const handlers = createHandlerCount();
+  const server = listen(config, log, edge, handlers);
   const scheme = config.http.tls ? "https" : "http";
   const url = config.http.publicUrl ?? new URL(`${scheme}://localhost:${server.port}`);
   log.info(
@@ -74,7 +78,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
   );
   const executor =
     config.runs.executor === "local"
-      ? createLocalExecutor(config, log, gateway, `${scheme}://127.0.0.1:${server.port}`)
+      ? createLocalExecutor(config, log, gateway, `${scheme}://127.0.0.1:${server.port}`, services.jobs)
       : undefined;
   const background = startBackground({
     config,
@@ -82,6 +86,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     db: adapters.db,
     services,
     readiness,
+    blobs: adapters.rawBlobs,
     executor,
     ...(opts.onGeneratedAdminToken ? { onGeneratedAdminToken: opts.onGeneratedAdminToken } : {}),
   });
@@ -92,15 +97,23 @@ export async function startServer(config: ServerConfig, opts: StartOptions): Pro
     services,
     jobTokens: adapters.jobTokens,
     async stop() {
-      await background.stop();
+      // All of it within the grace: the executor drains first while HTTP answers (runners report over
+      // it; /readyz already says no), then HTTP finishes what is in flight, cut at the deadline.
+      const deadline = Date.now() + config.http.shutdownGraceMs;
+      readiness.draining = true;
+      await background.stop(deadline - Date.now() - shutdownReserveMs.http - shutdownReserveMs.close);
       readiness.ready = false;
       readiness.reason = "shutting down";
       const graceful = server.stop(false);
-      const timer = setTimeout(() => server.stop(true), config.http.shutdownGraceMs);
+      const cut = Math.max(0, deadline - Date.now() - shutdownReserveMs.close);
+      const timer = setTimeout(() => server.stop(true), cut);
       await graceful;
       clearTimeout(timer);
+      // Handlers of requests cut at the deadline still clean up (an upload's claim) before the pools close.
+      while (handlers.running > 0 && Date.now() < deadline) await Bun.sleep(20);
       await gateway.close();
       await adapters.close();
+      log.info({ ms: config.http.shutdownGraceMs - (deadline - Date.now()) }, "shutdown complete");
     },
   };
 }
@@ -136,15 +149,39 @@ function healthChecks(config: ServerConfig, adapters: Adapters): HealthCheck[] {
   return checks;
 }
 
-function listen(config: ServerConfig, log: Logger, edge: ReturnType<typeof createHttpApp>) {
+/** Request handlers still running (Bun's `pendingRequests` drops when a connection is cut, before they end). */
+function createHandlerCount() {
+  let running = 0;
+  return {
+    track<T>(handling: Promise<T>): Promise<T> {
+      running += 1;
+      return handling.finally(() => {
+        running -= 1;
+      });
+    },
+    get running() {
+      return running;
+    },
+  };
+}
+
+function listen(
+  config: ServerConfig,
+  log: Logger,
+  edge: ReturnType<typeof createHttpApp>,
+  handlers: ReturnType<typeof createHandlerCount>,
+) {
   return Bun.serve({
     hostname: config.http.host,
     port: config.http.port,
-    // Slack above our own limit, so an oversized upload meets the streaming check (a JSON:API 413), not Bun's.
-    maxRequestBodySize: config.http.maxBodyBytes + 1024 * 1024,
+    // Slack above our own limit, so an oversized upload meets our check (a JSON:API 413), not Bun's.
+    maxRequestBodySize: config.http.maxBodyBytes + bodySlackBytes,
     idleTimeout: 120,
     ...(config.http.tls ? { tls: { cert: config.http.tls.cert, key: config.http.tls.key } } : {}),
-    fetch: (req, srv) => edge(req, srv.requestIP(req)?.address),
+    fetch: (req, srv) => {
+      const client = srv.requestIP(req);
+      return handlers.track(edge(req, client?.address, client?.port));
+    },
     error: (err) => {
       log.error({ err }, "request failed outside the handler");
       return new Response(null, { status: 500 });

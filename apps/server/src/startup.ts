@@ -1,7 +1,10 @@
 import { bootstrapSite, type Services } from "@terrapod/core";
 import { type DbHandle, describeDbError, isConnectionError } from "@terrapod/db";
 import { randomIds, systemClock } from "@terrapod/kernel";
+import type { BlobStore } from "@terrapod/storage";
+import { autoDestroySweeper } from "./auto-destroy.ts";
 import type { ServerConfig } from "./config.ts";
+import { endPreviousRunners } from "./executor/previous-runners.ts";
 import type { Readiness } from "./http.ts";
 import type { Logger } from "./logger.ts";
 import { type Subsystem, startSubsystems } from "./subsystems.ts";
@@ -10,6 +13,8 @@ import { type Subsystem, startSubsystems } from "./subsystems.ts";
 export type LocalExecutor = {
   /** Executor ids of this process start with this prefix. */
   readonly executorId: string;
+  /** Waits for what runs need (the sandbox); a failure fails startup. */
+  prepare(): Promise<void>;
   start(): void;
   stop(graceMs: number): Promise<void>;
 };
@@ -20,6 +25,8 @@ export type StartupDeps = {
   readonly db: DbHandle;
   readonly services: Services;
   readonly readiness: Readiness;
+  /** The raw blob store (the sweeper removes what killed uploads left in it). */
+  readonly blobs: Pick<BlobStore, "sweepIncompleteUploads">;
   readonly executor: LocalExecutor | undefined;
   readonly onGeneratedAdminToken?: (token: string) => void;
 };
@@ -27,57 +34,110 @@ export type StartupDeps = {
 export type Background = {
   /** Resolves once the database is migrated and bootstrapped and the background work runs. */
   readonly ready: Promise<void>;
-  /** Stops the loops and the executor (its runners get the shutdown grace). */
-  stop(): Promise<void>;
+  /** Stops the loops and drains the executor within `executorGraceMs` (drain.ts). */
+  stop(executorGraceMs: number): Promise<void>;
 };
 
-/** Migrate → bootstrap → executor → background loops, in the background of a listening server. */
+/**
+ * How long a stop waits for the startup to reach its next step, where it notices the stop: a migration
+ * hanging on an unreachable database is not waited for (nothing starts after it anyway).
+ */
+const startupStopWaitMs = 1000;
+
+/**
+ * Migrate → bootstrap → executor → background loops, in the background of a listening server. Once
+ * `stop()` was called nothing more starts: each step checks before the next one begins.
+ */
 export function startBackground(deps: StartupDeps): Background {
   const { log, readiness } = deps;
-  let stopping = false;
+  const stopping = new AbortController();
+  const stopped = () => stopping.signal.aborted;
   let loops: { stop(): Promise<void> } | undefined;
   const ready = (async () => {
-    await migrate(deps, () => stopping);
-    if (stopping) return;
+    await migrate(deps, stopping.signal);
+    if (stopped()) return;
     await bootstrap(deps);
+    if (stopped()) return;
     if (deps.executor) {
+      await deps.executor.prepare();
+      if (stopped()) return;
       await reapPreviousProcess(deps, deps.executor.executorId);
+      if (stopped()) return;
       deps.executor.start();
     }
-    loops = startSubsystems([runSweeper(deps)], { log, exclusive: (key, fn) => deps.db.exclusive(key, fn) });
+    loops = startSubsystems([runSweeper(deps), autoDestroySweeper(deps)], {
+      log,
+      exclusive: (key, fn) => deps.db.exclusive(key, fn),
+    });
     readiness.ready = true;
     readiness.reason = "ready";
   })();
   ready.catch((err) => {
-    readiness.reason = `startup failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (stopped()) {
+      log.debug({ err }, "startup cut short by the shutdown");
+      return;
+    }
+    // The reason is public (503 answers, /readyz); the error text goes to the log only.
+    readiness.reason = "startup failed";
     log.error({ err }, "startup failed");
   });
   return {
     ready,
-    async stop() {
-      stopping = true;
-      await ready.catch(() => {});
+    async stop(executorGraceMs) {
+      const started = Date.now();
+      stopping.abort();
+      await settledWithin(ready, Math.min(startupStopWaitMs, executorGraceMs));
       await loops?.stop();
       // Runners report back over HTTP, so they are stopped while the server still answers.
-      await deps.executor?.stop(deps.config.http.shutdownGraceMs);
+      await deps.executor?.stop(Math.max(0, executorGraceMs - (Date.now() - started)));
     },
   };
 }
 
 /** Migrations, retried while the database cannot be reached (the server answers 503 meanwhile). */
-async function migrate(deps: StartupDeps, stopping: () => boolean): Promise<void> {
-  for (let attempt = 1; !stopping(); attempt++) {
+async function migrate(deps: StartupDeps, stop: AbortSignal): Promise<void> {
+  for (let attempt = 1; !stop.aborted; attempt++) {
     try {
       await deps.db.migrate();
       return;
     } catch (err) {
+      if (stop.aborted) return;
       if (!isConnectionError(err)) throw err;
       const wait = Math.min(5000, 250 * 2 ** Math.min(attempt, 5));
-      deps.readiness.reason = `database unavailable: ${describeDbError(err)}`;
-      deps.log.warn({ attempt, retryInMs: wait }, deps.readiness.reason);
-      await Bun.sleep(wait);
+      // Public: which dependency; the driver's text (hosts, ports) only in the log.
+      deps.readiness.reason = "database unavailable";
+      deps.log.warn({ attempt, retryInMs: wait }, `database unavailable: ${describeDbError(err)}`);
+      await sleep(wait, stop);
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 async function bootstrap(deps: StartupDeps): Promise<void> {
@@ -90,18 +150,26 @@ async function bootstrap(deps: StartupDeps): Promise<void> {
   if (boot.generatedToken) deps.onGeneratedAdminToken?.(boot.generatedToken);
 }
 
-/** Embedded mode: one process owns every local job, so whatever a previous process left running is lost. */
+/**
+ * Phases a previous process of this server left running are lost: their runners are stopped (if they
+ * still run) before the phases end, so no two engines ever work on one workspace (previous-runners.ts).
+ */
 async function reapPreviousProcess(deps: StartupDeps, executorId: string): Promise<void> {
-  if (deps.config.mode !== "embedded") return;
-  const reaped = await deps.services.jobs.reap({
-    claimedBy: (c) => c !== executorId && c?.startsWith("local:") === true,
-  });
-  if (reaped > 0) deps.log.warn({ reaped }, "ended phases left running by a previous process");
+  await endPreviousRunners({ jobs: deps.services.jobs, log: deps.log, mode: deps.config.mode, executorId });
 }
 
-/** Ends phases whose runner went quiet and re-arms workspaces whose wake-up was lost; once per site. */
+/** Uploads a dead process left (S3 multipart uploads, temp files) are removed once this old. */
+const abandonedUploadAgeMs = 3600_000;
+/** How often the sweeper looks for them (on its first tick, then at this pace). */
+const uploadSweepEveryMs = 10 * 60_000;
+
+/**
+ * Ends phases whose runner went quiet, re-arms workspaces whose wake-up was lost, and now and then
+ * removes what uploads cut by a dead process left in the blob store; once per site.
+ */
 function runSweeper(deps: StartupDeps): Subsystem {
   const { jobs } = deps.services;
+  let uploadsSweptAt = 0;
   return {
     name: "run-sweeper",
     intervalMs: 15_000,
@@ -110,6 +178,10 @@ function runSweeper(deps: StartupDeps): Subsystem {
       const staleBefore = new Date(Date.now() - deps.config.runs.staleAfterSeconds * 1000);
       await jobs.reap({ heartbeatBefore: staleBefore });
       for (const ws of await jobs.pendingWorkspaces()) await jobs.schedule(ws);
+      if (Date.now() - uploadsSweptAt < uploadSweepEveryMs) return;
+      uploadsSweptAt = Date.now();
+      const swept = await deps.blobs.sweepIncompleteUploads(new Date(Date.now() - abandonedUploadAgeMs));
+      if (swept > 0) deps.log.info({ swept }, "removed incomplete uploads left by a dead process");
     },
   };
 }

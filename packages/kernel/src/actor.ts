@@ -25,6 +25,18 @@ export type Actor =
       readonly attempt: number;
     }
   | {
+      /**
+       * The engine of one phase of one run (its CLI configuration's credentials): reads the state of
+       * workspaces that share theirs with the run's workspace (`terraform_remote_state`), nothing else.
+       */
+      readonly kind: "run-reader";
+      readonly runId: RunId;
+      readonly workspaceId: WorkspaceId;
+      readonly organization: OrganizationName;
+      readonly phase: "plan" | "apply";
+      readonly attempt: number;
+    }
+  | {
       /** The bearer of a signed capability URL: may do exactly `purpose` on `resourceId`, nothing else. */
       readonly kind: "capability";
       readonly purpose: CapabilityPurpose;
@@ -41,7 +53,9 @@ export type CapabilityPurpose =
   | "configuration-download"
   | "log-read"
   /** Not a URL capability: the bearer token of a runner executing one phase of one run. */
-  | "runner-job";
+  | "runner-job"
+  /** Not a URL capability: the read-only token the engine of one phase of one run gets. */
+  | "run-reader";
 
 export const systemActor = (reason: string): Actor => ({ kind: "system", reason });
 
@@ -53,6 +67,8 @@ export function describeActor(actor: Actor): string {
       return `organization token of ${actor.organization}`;
     case "run":
       return `run ${actor.runId}`;
+    case "run-reader":
+      return `engine of run ${actor.runId}`;
     case "capability":
       return `capability (${actor.purpose} ${actor.resourceId})`;
     case "system":

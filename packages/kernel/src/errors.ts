@@ -100,10 +100,17 @@ export class TooLargeError extends TerrapodError {
   }
 }
 
+/**
+ * A dependency cannot be reached. The message (hosts, paths, driver text) is for the log; clients are
+ * told at most which `dependency` failed.
+ */
 export class UnavailableError extends TerrapodError {
   readonly code = "UNAVAILABLE";
-  constructor(message: string, opts?: { cause?: unknown }) {
-    super(message, {}, { ...opts, title: "service unavailable" });
+  constructor(message: string, opts?: { cause?: unknown; dependency?: string }) {
+    super(message, opts?.dependency ? { dependency: opts.dependency } : {}, {
+      ...(opts?.cause === undefined ? {} : { cause: opts.cause }),
+      title: "service unavailable",
+    });
   }
 }
 

@@ -14,6 +14,7 @@ const prefixes = {
   variableSet: "varset",
   tag: "tag",
   runEvent: "re",
+  comment: "wsc",
   request: "req",
 } as const;
 
@@ -34,6 +35,7 @@ export type VariableSetId = TfeId<"variableSet">;
 export type TagId = TfeId<"tag">;
 export type OrganizationId = TfeId<"organization">;
 export type ProjectId = TfeId<"project">;
+export type CommentId = TfeId<"comment">;
 
 /** Organizations are addressed by name in TFE, so the name gets its own brand. */
 export type OrganizationName = string & { readonly __brand: "OrganizationName" };
@@ -91,6 +93,7 @@ const names: { readonly [K in IdKind]: string } = {
   variableSet: "variable set",
   tag: "tag",
   runEvent: "run event",
+  comment: "comment",
   request: "request",
 };
 

@@ -172,6 +172,32 @@ describe("executor loop", () => {
     await loop.stop();
   });
 
+  test("after stopClaiming it claims nothing more, yet delivers stops and reports lost runners", async () => {
+    const queue = [job(1), job(2)];
+    const server = fakeApi(queue);
+    const l = fakeLauncher();
+    const loop = startExecutorLoop({
+      executorId: "x",
+      api: server.api,
+      launcher: l.launcher,
+      concurrency: 2,
+      waitMs: 10_000,
+      log: quiet,
+    });
+    await until(() => l.running.size === 2);
+    loop.stopClaiming();
+    const claims = server.claims;
+    queue.push(job(3));
+    server.push({ wake: true, stops: [{ runId: "run-1", force: false }] });
+    await until(() => l.stops.length === 1);
+    l.running.get("run-2")?.exit({ reported: false, reason: "killed" });
+    await until(() => server.lost.length === 1);
+    await Bun.sleep(30);
+    expect(server.claims).toBe(claims);
+    expect(l.running.has("run-3")).toBe(false);
+    await loop.stop();
+  });
+
   test("keeps going when the server cannot be reached", async () => {
     const l = fakeLauncher();
     let calls = 0;

@@ -26,6 +26,11 @@ export type ExecutorLoopOptions = {
 };
 
 export type ExecutorLoop = {
+  /**
+   * Claims nothing more (a draining shutdown) but goes on delivering stops and reporting runners that
+   * ended without a word, until `stop`.
+   */
+  stopClaiming(): void;
   /** Stops claiming and waiting. Running jobs are left to the launcher (`launcher.shutdown`). */
   stop(): Promise<void>;
 };
@@ -40,6 +45,7 @@ const jobKey = (j: JobRef) => `${j.runId}:${j.phase}:${j.attempt}`;
  */
 export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
   const abort = new AbortController();
+  let claiming = true;
   let wakeWaiter = new AbortController();
   /** The strongest stop already sent per job: graceful, then force. */
   const stopsSent = new Map<string, "graceful" | "force">();
@@ -61,13 +67,14 @@ export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
   }
 
   async function claimAndStart(): Promise<void> {
-    while (!abort.signal.aborted && opts.launcher.running().length < opts.concurrency) {
+    while (claiming && !abort.signal.aborted && opts.launcher.running().length < opts.concurrency) {
       const job = await opts.api.claim({
         version: protocolVersion,
         executorId: opts.executorId,
         ...(opts.pool ? { pool: opts.pool } : {}),
       });
       if (!job) return;
+      // Claimed even if claiming stopped meanwhile: the phase is this executor's now, so it runs.
       const launched = await opts.launcher.start(job);
       void launched.exited.then(async (exit) => {
         stopsSent.delete(jobKey(job));
@@ -100,6 +107,10 @@ export function startExecutorLoop(opts: ExecutorLoopOptions): ExecutorLoop {
 
   const loop = run();
   return {
+    stopClaiming() {
+      claiming = false;
+      wakeUp();
+    },
     async stop() {
       abort.abort();
       await loop;

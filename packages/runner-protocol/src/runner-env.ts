@@ -1,7 +1,8 @@
 /**
  * The environment an executor gives the runner program (`apps/runner`), by name. The local executor
- * sets them on the child process; the Kubernetes listener puts them in the Job's pod spec (the token as
- * a file from a Secret). `apps/runner/src/config.ts` reads exactly these.
+ * sets them on the child process (and writes the token on its standard input); the Kubernetes listener
+ * puts them in the Job's pod spec (the token as a file from a Secret). `apps/runner/src/config.ts` reads
+ * exactly these.
  */
 export const runnerEnv = {
   /** Base URL of the server's runner API (`https://terrapod.example.com`). */
@@ -10,6 +11,8 @@ export const runnerEnv = {
   token: "TERRAPOD_RUNNER_TOKEN",
   /** A file holding the job token (a mounted Secret in a pod). */
   tokenFile: "TERRAPOD_RUNNER_TOKEN_FILE",
+  /** `1`: the job token is the first line of standard input (the embedded executor writes it there). */
+  tokenStdin: "TERRAPOD_RUNNER_TOKEN_STDIN",
   /** Directory of engine binaries named `<engine>-<version>`. */
   binaryDir: "TERRAPOD_BINARY_DIR",
   /** Parent of the per-job working directory. */

@@ -7,7 +7,10 @@ import { z } from "zod";
  */
 export const protocolVersion = 1 as const;
 
-/** Paths under the server's base URL. The runner authenticates with `Authorization: Bearer <job token>`. */
+/**
+ * Paths under the server's base URL. The runner authenticates with `Authorization: Bearer <job token>`,
+ * which works here only, and only while its phase is the run's current one: then every call is a 401.
+ */
 export const runnerPaths = {
   /** GET → JobSpec */
   job: "/api/runner/v1/job",
@@ -21,7 +24,10 @@ export const runnerPaths = {
   heartbeat: "/api/runner/v1/heartbeat",
   /** PUT/GET an artifact by name (binary): plan file, lock file, plan JSON, provider schemas */
   artifact: (name: ArtifactName) => `/api/runner/v1/artifacts/${name}`,
-  /** PUT raw state produced by an apply (accepted even after the run was ended, so no state is lost) */
+  /**
+   * PUT raw state produced by an apply: accepted only from the current attempt of the apply while its run
+   * holds the workspace lock (a graceful cancel keeps it until the runner reports); 401 or 409 otherwise
+   */
   stateUpload: "/api/runner/v1/state",
   /** POST PhaseResult: the phase is over */
   result: "/api/runner/v1/result",
@@ -72,6 +78,19 @@ export const JobSpec = z.object({
   /** Effective variables, values decrypted (sensitive included). Sent only to the job's runner. */
   variables: z.array(JobVariable),
   heartbeatIntervalSeconds: z.number().int().positive(),
+  /**
+   * A read-only token for the engine (not the runner's job token): the runner writes it into the
+   * engine's CLI configuration as `credentials "<host>"` for each of `hosts`, so `terraform_remote_state`
+   * can read workspaces that share their state with this one. Dead when the phase ends. Absent from
+   * servers that predate it.
+   */
+  runToken: z
+    .object({
+      token: z.string().min(1),
+      /** The server's host names with their port (`terrapod.example.com`, `localhost:8443`). */
+      hosts: z.array(z.string()),
+    })
+    .optional(),
 });
 export type JobSpec = z.infer<typeof JobSpec>;
 

@@ -29,4 +29,10 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<string>;
   /** Throws UnavailableError if the backend is unreachable (used by /readyz). */
   ping(): Promise<void>;
+  /**
+   * Removes what writes that never finished left behind (a process killed mid-`put`): S3 multipart
+   * uploads started before `olderThan` are aborted, the filesystem store's temp files older than it are
+   * deleted. Returns how many it removed. Must not touch writes that may still be running.
+   */
+  sweepIncompleteUploads(olderThan: Date): Promise<number>;
 }

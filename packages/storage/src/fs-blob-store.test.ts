@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConflictError, InvalidError, UnavailableError } from "@terrapod/kernel";
@@ -29,6 +29,29 @@ describe("fs blob store specifics", () => {
       await store.put("a/c", "toolong", { maxBytes: 3 }).catch(() => undefined);
       expect(await readdir(join(root, ".partial"))).toEqual([]);
       expect(await readdir(join(root, "a"))).toEqual(["b"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("temp files a killed writer left are swept once older than the cut-off; newer ones stay", async () => {
+    const { root, cleanup } = await tempRoot();
+    try {
+      const store = createFsBlobStore({ root });
+      await store.put("a/b", "ok");
+      await writeFile(join(root, ".partial", "old.tmp"), "half a state");
+      await utimes(
+        join(root, ".partial", "old.tmp"),
+        new Date(Date.now() - 7200_000),
+        new Date(Date.now() - 7200_000),
+      );
+      await writeFile(join(root, ".partial", "new.tmp"), "a write in progress");
+      expect(await store.sweepIncompleteUploads(new Date(Date.now() - 3600_000))).toBe(1);
+      expect(await readdir(join(root, ".partial"))).toEqual(["new.tmp"]);
+      expect(await new Response(await store.get("a/b")).text()).toBe("ok");
+      expect(await createFsBlobStore({ root: join(root, "empty") }).sweepIncompleteUploads(new Date())).toBe(
+        0,
+      );
     } finally {
       await cleanup();
     }

@@ -13,7 +13,7 @@ import {
   partialDir,
   rootRealPath,
 } from "./fs-blob-paths.ts";
-import { deleteBlob, putBlob } from "./fs-blob-write.ts";
+import { deleteBlob, putBlob, sweepPartials } from "./fs-blob-write.ts";
 import { assertValidPrefix, compareKeys } from "./keys.ts";
 
 export type FsBlobStoreConfig = {
@@ -34,6 +34,7 @@ const readChunkBytes = 64 * 1024;
  *   root must not lead out of it).
  * - Content types are not persisted: `head` reports only the size.
  * - A key cannot be both an object and a "directory" (`a` and `a/b`); that put fails with ConflictError.
+ * - Temp files a killed process left in `.partial` are deleted by `sweepIncompleteUploads`.
  */
 export function createFsBlobStore(config: FsBlobStoreConfig): BlobStore {
   const state: FsState = { root: resolve(config.root), realRoot: undefined };
@@ -45,6 +46,7 @@ export function createFsBlobStore(config: FsBlobStoreConfig): BlobStore {
     delete: (key) => deleteBlob(state, key),
     list: (prefix) => listBlobs(state, prefix),
     ping: () => pingRoot(state),
+    sweepIncompleteUploads: (olderThan) => sweepPartials(state, olderThan),
   };
 }
 

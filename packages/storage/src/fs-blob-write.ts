@@ -1,7 +1,7 @@
 /** The writing side of the fs blob store (see fs-blob-store.ts): `put` and `delete`. */
 import { randomUUID } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ConflictError, InternalError, TerrapodError, TooLargeError } from "@terrapod/kernel";
 import type { BlobBody, BlobMeta, PutOptions } from "./blob-store.ts";
@@ -87,6 +87,30 @@ export async function deleteBlob(state: FsState, key: string): Promise<void> {
     throw mapFsError(err, `deleting blob ${key}`);
   }
   await pruneEmptyParents(state, dirname(path));
+}
+
+/**
+ * Deletes temp files of writes that never finished (a process killed mid-put) last modified before
+ * `olderThan`; a running write keeps touching its file, so it is never taken.
+ */
+export async function sweepPartials(state: FsState, olderThan: Date): Promise<number> {
+  const dir = join(state.root, partialDir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return 0;
+    throw mapFsError(err, "listing incomplete writes");
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile() || info.mtimeMs >= olderThan.getTime()) continue;
+    await rm(path, { force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 /** Removes now-empty directories up to (not including) the root, so deleted prefixes leave no litter. */

@@ -86,5 +86,7 @@ export function createMemoryBlobStore(): BlobStore {
     }
   }
 
-  return { put, get, getRange, head, delete: del, list, ping: async () => {} };
+  // A put either completes or leaves nothing: there are no incomplete uploads to sweep.
+  const sweepIncompleteUploads = async () => 0;
+  return { put, get, getRange, head, delete: del, list, ping: async () => {}, sweepIncompleteUploads };
 }

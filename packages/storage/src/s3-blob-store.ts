@@ -1,10 +1,12 @@
 import {
+  AbortMultipartUploadCommand,
   type BucketLocationConstraint,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
@@ -68,6 +70,8 @@ const minPartSize = 5 * 1024 * 1024;
  * - Missing keys (NoSuchKey / 404) are `undefined`; transport failures, throttling and 5xx replies are
  *   UnavailableError; anything else is InternalError. The SDK error is always the `cause`.
  * - `head` reports the stored Content-Type when the object was written with one.
+ * - A process killed mid-put leaves its multipart upload (and the parts' storage) behind;
+ *   `sweepIncompleteUploads` aborts those started before a cut-off, under this store's prefix only.
  */
 export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
   const state: S3State = {
@@ -86,6 +90,7 @@ export function createS3BlobStore(config: S3BlobStoreConfig): S3BlobStore {
     delete: (key) => deleteBlob(state, key),
     list: (prefix) => listBlobs(state, prefix),
     ping: () => pingBucket(state),
+    sweepIncompleteUploads: (olderThan) => abortIncompleteUploads(state, olderThan),
     ensureBucket: () => ensureBucket(state),
     destroy: () => state.client.destroy(),
   };
@@ -260,6 +265,49 @@ async function pingBucket(state: S3State): Promise<void> {
       cause: err,
     });
   }
+}
+
+/** Aborts the multipart uploads under this store's prefix initiated before `olderThan`. */
+async function abortIncompleteUploads(state: S3State, olderThan: Date): Promise<number> {
+  const stale: { key: string; uploadId: string }[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  try {
+    do {
+      const page = await state.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: state.bucket,
+          ...(state.keyPrefix ? { Prefix: state.keyPrefix } : {}),
+          ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+          ...(uploadIdMarker === undefined ? {} : { UploadIdMarker: uploadIdMarker }),
+        }),
+      );
+      for (const u of page.Uploads ?? []) {
+        if (u.Key && u.UploadId && u.Initiated && u.Initiated.getTime() < olderThan.getTime()) {
+          stale.push({ key: u.Key, uploadId: u.UploadId });
+        }
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+  } catch (err) {
+    throw mapS3Error(err, "listing incomplete multipart uploads");
+  }
+  let aborted = 0;
+  for (const upload of stale) {
+    try {
+      await state.client.send(
+        new AbortMultipartUploadCommand({ Bucket: state.bucket, Key: upload.key, UploadId: upload.uploadId }),
+      );
+      aborted += 1;
+    } catch (err) {
+      // Completed or aborted meanwhile: nothing left to remove.
+      if (nameOf(err) !== "NoSuchUpload" && statusOf(err) !== 404) {
+        throw mapS3Error(err, `aborting the multipart upload of ${upload.key}`);
+      }
+    }
+  }
+  return aborted;
 }
 
 async function ensureBucket(state: S3State): Promise<void> {

@@ -54,12 +54,22 @@ export function errorDocument(status: number, title: string, detail?: string, po
  */
 export function toErrorResponse(
   err: unknown,
-  opts: { classify?: (err: unknown) => TerrapodError | undefined; onInternal?: (err: unknown) => void } = {},
+  opts: {
+    classify?: (err: unknown) => TerrapodError | undefined;
+    onInternal?: (err: unknown) => void;
+    /** Receives an UNAVAILABLE error, whose text never reaches the client (it names hosts, paths). */
+    onUnavailable?: (err: TerrapodError) => void;
+  } = {},
 ): Response {
   const e: TerrapodError | undefined = isTerrapodError(err) ? err : opts.classify?.(err);
   if (!e || e.code === "INTERNAL") {
     opts.onInternal?.(e?.cause ?? err);
     return errorDocument(500, "internal server error", "The server could not complete the request.");
+  }
+  if (e.code === "UNAVAILABLE") {
+    opts.onUnavailable?.(e);
+    const dependency = typeof e.details.dependency === "string" ? e.details.dependency : "a dependency";
+    return errorDocument(503, "service unavailable", `${dependency} is unavailable; retry later`);
   }
   const status = statusByCode[e.code];
   const pointer = e instanceof InvalidError ? e.pointer : undefined;

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { TfeDeps } from "./deps.ts";
 import { discoveryRoutes } from "./discovery.ts";
+import { commentRoutes } from "./resources/comments/routes.ts";
 import { configurationVersionRoutes } from "./resources/configuration-versions/routes.ts";
 import { organizationRoutes } from "./resources/organizations/routes.ts";
 import { projectRoutes } from "./resources/projects/routes.ts";
@@ -9,13 +10,14 @@ import { stateVersionRoutes } from "./resources/state-versions/routes.ts";
 import { tagRoutes } from "./resources/tags/routes.ts";
 import { variableSetRoutes } from "./resources/variable-sets/routes.ts";
 import { variableRoutes } from "./resources/variables/routes.ts";
+import { remoteStateConsumerRoutes } from "./resources/workspaces/remote-state-consumers.ts";
 import { workspaceRoutes } from "./resources/workspaces/routes.ts";
 
 export type { TfeDeps } from "./deps.ts";
 export { discoveryDocument } from "./discovery.ts";
 export { errorDocument, statusByCode, toErrorResponse } from "./errors.ts";
 export { tfeApiVersion, tfeHeaders } from "./headers.ts";
-export { readJson } from "./jsonapi/body.ts";
+export { readBounded, readJson } from "./jsonapi/body.ts";
 export { jsonApiContentType } from "./jsonapi/document.ts";
 
 /** Mounts discovery and every TFE V2 resource; the server adds headers, auth errors and limits around it. */
@@ -31,6 +33,8 @@ export function createTfeApi(deps: TfeDeps) {
       .use(variableRoutes(deps))
       .use(variableSetRoutes(deps))
       .use(configurationVersionRoutes(deps))
-      .use(runRoutes(deps)),
+      .use(runRoutes(deps))
+      .use(commentRoutes(deps))
+      .use(remoteStateConsumerRoutes(deps)),
   );
 }

@@ -25,6 +25,8 @@ export type FakeServerOptions = {
   onLog?: (log: string, server: FakeRunnerServer) => void;
   /** Serve https with this certificate (PEM file paths). */
   tls?: { cert: string; key: string };
+  /** A status to refuse a heartbeat with (the phase is no longer current), or undefined to accept it. */
+  refuseHeartbeat?: (server: FakeRunnerServer) => number | undefined;
 };
 
 export type RecordedRequest = { method: string; path: string; authorized: boolean };
@@ -135,6 +137,8 @@ export function startFakeRunnerServer(
       }
       if (route === `POST ${runnerPaths.heartbeat}`) {
         heartbeats += 1;
+        const refusal = opts.refuseHeartbeat?.(server);
+        if (refusal !== undefined) return new Response("job superseded", { status: refusal });
         return Response.json(reply);
       }
       if (route === `POST ${runnerPaths.result}`) {

@@ -1,30 +1,24 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import {
-  type ClaimedJob,
-  type JobExit,
-  type JobRef,
-  type LaunchedJob,
-  type Launcher,
-  runnerEnv,
-  type StopRequest,
+import type {
+  ClaimedJob,
+  JobExit,
+  JobRef,
+  LaunchedJob,
+  Launcher,
+  StopRequest,
 } from "@terrapod/runner-protocol";
 import type { Logger } from "../logger.ts";
+import { type RunnerSpawnDeps, spawnRunner } from "./runner-spawn.ts";
 
-export type LocalLauncherDeps = {
-  readonly log: Logger;
-  /** How the runner reaches this server (loopback). */
-  readonly serverUrl: string;
-  readonly insecureLoopback: boolean;
-  readonly binaryDir: string;
-  readonly providerMirror: string | undefined;
-  readonly workDir: string;
-  /** PATH given to runners (and through them to engines). */
-  readonly path: string;
-  /** argv that starts the runner program. */
-  readonly runnerCommand: readonly string[];
+export type LocalLauncherDeps = RunnerSpawnDeps & {
+  /** Makes sure the runners' work dir exists (owned by the runners' user). */
+  readonly ensureWorkDir: () => Promise<void>;
   /** After a graceful stop request, how long the runner gets before it is killed. */
   readonly killAfterMs: number;
+  /**
+   * Told the pid of each runner program it starts (under bwrap the runner, not bwrap: it may outlive a
+   * killed bwrap), recorded so a restarted server can stop it. Never throws.
+   */
+  readonly onStarted?: (job: ClaimedJob, pid: number) => Promise<void>;
 };
 
 type Running = {
@@ -32,7 +26,12 @@ type Running = {
   readonly proc: ReturnType<typeof Bun.spawn>;
   readonly launched: LaunchedJob;
   killTimer?: ReturnType<typeof setTimeout>;
+  /** Already told to stop gracefully (a cancel or the shutdown): the next signal would be a kill. */
+  interrupted?: boolean;
 };
+
+/** Of a shutdown's grace, the last part: SIGTERM (the runner kills its engine), then SIGKILL. */
+const killReserveMs = 1000;
 
 /**
  * The embedded executor's launcher: one child process (`apps/runner`) per job. The runner stops
@@ -46,14 +45,8 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
   async function start(job: ClaimedJob): Promise<LaunchedJob> {
     const existing = running.get(job.runId);
     if (existing && existing.job.attempt === job.attempt) return existing.launched;
-    await mkdir(deps.workDir, { recursive: true, mode: 0o700 });
-    const proc = Bun.spawn([...deps.runnerCommand], {
-      cwd: deps.workDir,
-      env: runnerEnvironment(deps, job.token),
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    await deps.ensureWorkDir();
+    const { proc, runnerPid } = spawnRunner(deps, job.token);
     deps.log.info(
       { runId: job.runId, phase: job.phase, attempt: job.attempt, pid: proc.pid },
       "runner started",
@@ -67,6 +60,7 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       },
     };
     running.set(job.runId, entry);
+    await deps.onStarted?.(job, await runnerPid);
     void drain(deps.log, proc.stdout, job);
     void drain(deps.log, proc.stderr, job);
     return entry.launched;
@@ -93,7 +87,9 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
       entry.proc.kill("SIGTERM");
       entry.killTimer = setTimeout(() => entry.proc.kill("SIGKILL"), 15_000);
     };
+    if (!request.force && entry.interrupted) return;
     if (entry.killTimer) clearTimeout(entry.killTimer);
+    entry.interrupted = true;
     entry.proc.kill(request.force ? "SIGTERM" : "SIGINT");
     entry.killTimer = setTimeout(escalate, request.force ? 250 : deps.killAfterMs);
   }
@@ -102,15 +98,33 @@ export function createLocalLauncher(deps: LocalLauncherDeps): Launcher {
     start,
     stop,
     running: () => [...running.values()].map((r) => r.launched.job),
-    async shutdown(graceMs) {
-      for (const entry of running.values()) entry.proc.kill("SIGINT");
-      const deadline = Date.now() + graceMs;
-      while (running.size > 0 && Date.now() < deadline) await Bun.sleep(100);
-      for (const entry of running.values()) entry.proc.kill("SIGTERM");
-      await Bun.sleep(500);
-      for (const entry of running.values()) entry.proc.kill("SIGKILL");
-    },
+    shutdown: (graceMs) => shutdownRunners(running, graceMs),
   };
+}
+
+/**
+ * Within `graceMs`: SIGINT to every runner not already stopping (it interrupts its engine, an apply
+ * uploads its state, it reports), then, in the last second, SIGTERM (a second signal: the runner kills
+ * its engine's process group) and SIGKILL. Returns when every runner exited or the grace is over.
+ */
+async function shutdownRunners(running: Map<string, Running>, graceMs: number): Promise<void> {
+  const started = Date.now();
+  const reserve = Math.min(killReserveMs, graceMs / 2);
+  const exitedBy = async (until: number) => {
+    while (running.size > 0 && Date.now() < until) await Bun.sleep(50);
+    return running.size === 0;
+  };
+  for (const entry of running.values()) {
+    if (entry.interrupted) continue;
+    entry.interrupted = true;
+    entry.proc.kill("SIGINT");
+  }
+  if (await exitedBy(started + graceMs - reserve)) return;
+  for (const entry of running.values()) entry.proc.kill("SIGTERM");
+  if (await exitedBy(started + graceMs - reserve / 2)) return;
+  for (const entry of running.values()) entry.proc.kill("SIGKILL");
+  await exitedBy(started + graceMs);
+  for (const entry of running.values()) if (entry.killTimer) clearTimeout(entry.killTimer);
 }
 
 /** Runner output goes to the server's debug log. */
@@ -121,23 +135,4 @@ async function drain(log: Logger, stream: ReadableStream<Uint8Array> | number | 
     const text = decoder.decode(chunk).trim();
     if (text) log.debug({ runId: job.runId, phase: job.phase, runner: text.slice(0, 2000) }, "runner output");
   }
-}
-
-/** The runner's whole environment: nothing of the server's own is passed on. */
-function runnerEnvironment(deps: LocalLauncherDeps, token: string): Record<string, string> {
-  return {
-    PATH: deps.path,
-    HOME: deps.workDir,
-    [runnerEnv.serverUrl]: deps.serverUrl,
-    [runnerEnv.token]: token,
-    [runnerEnv.binaryDir]: deps.binaryDir,
-    [runnerEnv.workDir]: deps.workDir,
-    ...(deps.insecureLoopback ? { [runnerEnv.insecureLoopback]: "1" } : {}),
-    ...(deps.providerMirror ? { [runnerEnv.providerMirror]: deps.providerMirror } : {}),
-  };
-}
-
-/** argv of the runner program in this checkout. */
-export function defaultRunnerCommand(): string[] {
-  return [process.execPath, join(import.meta.dir, "..", "..", "..", "runner", "src", "main.ts")];
 }

@@ -63,6 +63,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     Object.assign(env, {
       DATABASE_URL: "postgres://placeholder/overridden-by-test-db",
       TERRAPOD_ENCRYPTION_KEY: "test=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+      TERRAPOD_CAPABILITY_KEY: "Y2FwYWJpbGl0eS1rZXktZm9yLXRlc3RzLTMyYnl0ZXM=",
       REDIS_URL: testRedisUrl(),
       TERRAPOD_S3_BUCKET: bucket,
       TERRAPOD_S3_ENDPOINT: s3.endpoint,

@@ -14,11 +14,18 @@ export type OrganizationAction =
   | "organization:delete"
   | "organization:manage-tags"
   | "workspace:create"
+  /** Delete a workspace that still manages resources, whatever `allow-force-delete-workspaces` says. */
+  | "workspace:force-delete"
   | "varset:read"
   | "varset:manage"
   | "project:manage";
 
-export type SiteAction = "organization:create" | "organization:list-all" | "runs:execute";
+export type SiteAction =
+  | "organization:create"
+  | "organization:list-all"
+  | "runs:execute"
+  /** Read the platform's diagnostics (the dependencies' error text on /readyz). */
+  | "site:read-diagnostics";
 
 /** Workspace actions and the level each one needs. */
 export const workspaceActionLevels = {
@@ -28,6 +35,7 @@ export const workspaceActionLevels = {
   "run:read": "read",
   "variable:read": "read",
   "run:plan": "plan",
+  "run:comment": "plan",
   "run:apply": "write",
   "run:cancel": "write",
   "run:discard": "write",
@@ -47,5 +55,16 @@ export const workspaceActionLevels = {
 } as const satisfies Record<string, WorkspaceLevel>;
 
 export type WorkspaceAction = keyof typeof workspaceActionLevels;
+
+/**
+ * What a run's engine may do on a workspace that shares its state with the run's workspace: what
+ * `terraform_remote_state` (backend "remote", any terraform or tofu version) needs, which is the workspace
+ * by name, its current state version and the state itself, plus the outputs (tfe-protocol.md §4.1, §4.5).
+ */
+export const runReaderActions: ReadonlySet<WorkspaceAction> = new Set([
+  "workspace:read",
+  "state:read",
+  "state:read-outputs",
+]);
 
 export type WorkspaceSubject = { readonly id: WorkspaceId; readonly organization: OrganizationName };

@@ -9,7 +9,12 @@ import {
   type UserId,
   type WorkspaceId,
 } from "@terrapod/kernel";
-import type { OrganizationAction, SiteAction, WorkspaceAction } from "./model.ts";
+import {
+  type OrganizationAction,
+  type SiteAction,
+  type WorkspaceAction,
+  workspaceActionLevels,
+} from "./model.ts";
 import { createAccessPolicy } from "./policy.ts";
 
 // The rule (docs/errors.md): a caller who cannot read a resource gets NotFoundError (404, as if it did
@@ -45,6 +50,14 @@ const actors: Record<string, Actor> = {
     phase: "apply",
     attempt: 1,
   },
+  "run-reader (ws-own1)": {
+    kind: "run-reader",
+    runId: "run-1" as RunId,
+    workspaceId: ownWs.id,
+    organization: acme,
+    phase: "plan",
+    attempt: 1,
+  },
   capability: { kind: "capability", purpose: "state-download", resourceId: "sv-1" },
 };
 
@@ -67,7 +80,7 @@ async function outcome(check: () => Promise<unknown> | unknown, permission: stri
 }
 
 describe("requireWorkspace", () => {
-  const policy = createAccessPolicy();
+  const policy = createAccessPolicy({ remoteStateReadable: async () => true });
   const subjects = { own: ownWs, "sibling (same org)": siblingWs, "other org": foreignWs };
   // read: workspace:read (level read), write: workspace:lock (level write), admin: workspace:delete.
   const actions = [
@@ -88,9 +101,14 @@ describe("requireWorkspace", () => {
     ["organization token (acme)", "own", [A, A, A]],
     ["organization token (acme)", "sibling (same org)", [A, A, A]],
     ["organization token (acme)", "other org", [N, N, N]],
-    ["run token (ws-own1)", "own", [A, A, F]],
+    // A runner's job token reads its own workspace; its phase's verbs check the rest.
+    ["run token (ws-own1)", "own", [A, F, F]],
     ["run token (ws-own1)", "sibling (same org)", [N, N, N]],
     ["run token (ws-own1)", "other org", [N, N, N]],
+    // A run's engine reads workspaces that share their state (here: all of them), never its own.
+    ["run-reader (ws-own1)", "own", [N, N, N]],
+    ["run-reader (ws-own1)", "sibling (same org)", [A, F, F]],
+    ["run-reader (ws-own1)", "other org", [N, N, N]],
     ["capability", "own", [N, N, N]],
   ];
   for (const [actorName, subject, expected] of table) {
@@ -145,6 +163,8 @@ describe("requireOrganization", () => {
     ["organization token (acme)", "other org", [N, N, N]],
     ["run token (ws-own1)", "own", [A, F, F]],
     ["run token (ws-own1)", "other org", [N, N, N]],
+    ["run-reader (ws-own1)", "own", [A, F, F]],
+    ["run-reader (ws-own1)", "other org", [N, N, N]],
     ["capability", "own", [N, N, N]],
   ];
   for (const [actorName, org, expected] of table) {
@@ -175,6 +195,7 @@ describe("requireSite", () => {
     ["user", "forbidden"],
     ["organization token (acme)", "forbidden"],
     ["run token (ws-own1)", "forbidden"],
+    ["run-reader (ws-own1)", "forbidden"],
     ["capability", "forbidden"],
   ];
   for (const [actorName, expected] of table) {
@@ -183,4 +204,61 @@ describe("requireSite", () => {
       expect(await outcome(() => policy.requireSite(actor, action), action)).toBe(expected);
     });
   }
+});
+
+describe("a run's engine (run-reader)", () => {
+  const reader = actors["run-reader (ws-own1)"] as Actor;
+  const shares = new Set<string>([siblingWs.id]);
+  const asked: [string, string][] = [];
+  const policy = createAccessPolicy({
+    remoteStateReadable: async (readerId, source) => {
+      asked.push([readerId, source.id]);
+      return shares.has(source.id);
+    },
+  });
+  const hidden = { id: "ws-private1" as WorkspaceId, organization: acme };
+  const allActions = Object.keys(workspaceActionLevels) as WorkspaceAction[];
+
+  test("holds exactly what terraform_remote_state needs on a workspace that shares its state", async () => {
+    const allowed: string[] = [];
+    for (const action of allActions) {
+      const got = await outcome(() => policy.requireWorkspace(reader, action, siblingWs), action);
+      if (got === "allowed") allowed.push(action);
+      else expect(got).toBe("forbidden");
+    }
+    expect(allowed.sort()).toEqual(["state:read", "state:read-outputs", "workspace:read"]);
+    expect(asked.every(([r]) => r === ownWs.id)).toBe(true);
+  });
+
+  test("cannot see a workspace that does not share its state, its own, or another organization's", async () => {
+    for (const ws of [hidden, ownWs, foreignWs]) {
+      for (const action of allActions) {
+        expect(await outcome(() => policy.requireWorkspace(reader, action, ws), action)).toBe("not found");
+      }
+    }
+  });
+
+  test("has no standing level anywhere (direct level checks reveal nothing) and lists no workspaces", async () => {
+    for (const ws of [siblingWs, hidden, ownWs]) expect(await policy.workspaceLevel(reader, ws)).toBe("none");
+    expect(await policy.visibleWorkspaces(reader, acme)).toBe("none");
+  });
+
+  test("without a remote-state rule, reads nothing", async () => {
+    const bare = createAccessPolicy();
+    expect(await outcome(() => bare.requireWorkspace(reader, "state:read", siblingWs), "state:read")).toBe(
+      "not found",
+    );
+  });
+
+  test("may read its organization (the remote backend reads its entitlements) and nothing more", async () => {
+    for (const action of [
+      "organization:read",
+      "workspace:create",
+      "varset:read",
+      "project:manage",
+    ] as const) {
+      const expected = action === "organization:read" ? "allowed" : "forbidden";
+      expect(await outcome(() => policy.requireOrganization(reader, action, acme), action)).toBe(expected);
+    }
+  });
 });

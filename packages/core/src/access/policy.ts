@@ -1,7 +1,9 @@
+import type { Executor } from "@terrapod/db";
 import { type Actor, ForbiddenError, NotFoundError, type OrganizationName } from "@terrapod/kernel";
 import {
   atLeast,
   type OrganizationAction,
+  runReaderActions,
   type SiteAction,
   type WorkspaceAction,
   type WorkspaceLevel,
@@ -9,10 +11,29 @@ import {
   workspaceActionLevels,
 } from "./model.ts";
 
+export type AccessPolicyDeps = {
+  /**
+   * Whether runs of workspace `readerWorkspaceId` may read the state of `source`, a workspace of the
+   * same organization: its owners share it (`global-remote-state`, or the reader among its remote-state
+   * consumers). Without it, no run's engine reads any state. `tx`: the transaction the check is made
+   * in, if any (its queries must run there: an embedded database has a single connection).
+   */
+  readonly remoteStateReadable?: (
+    readerWorkspaceId: string,
+    source: WorkspaceSubject,
+    tx?: Executor,
+  ) => Promise<boolean>;
+};
+
+/** Where an access check runs: inside this transaction, when the caller holds one. */
+export type AccessCheckOptions = { readonly tx?: Executor | undefined };
+
 /**
  * Decides what an actor may do. Today: site admins and the system may do everything, an organization
- * token administers its own organization, a run's job token reads its workspace and writes its state.
- * The identity work adds users, teams and label roles behind the same functions.
+ * token administers its own organization, a runner's job token reads its own workspace (its phase's
+ * verbs check the rest; the authenticator admits it on the runner protocol only), and a run's engine
+ * (run-reader) reads the state of other workspaces that share theirs with the run's workspace, nothing
+ * else. The identity work adds users, teams and label roles behind the same functions.
  */
 export type AccessPolicy = {
   workspaceLevel(actor: Actor, ws: WorkspaceSubject): Promise<WorkspaceLevel>;
@@ -29,7 +50,12 @@ export type AccessPolicy = {
    * Throws NotFoundError when the actor cannot see the workspace (level "none"), ForbiddenError naming
    * `action` when it can see it but its level is below the action's.
    */
-  requireWorkspace(actor: Actor, action: WorkspaceAction, ws: WorkspaceSubject): Promise<WorkspaceLevel>;
+  requireWorkspace(
+    actor: Actor,
+    action: WorkspaceAction,
+    ws: WorkspaceSubject,
+    opts?: AccessCheckOptions,
+  ): Promise<WorkspaceLevel>;
   /** Throws ForbiddenError naming `action`: the site is visible to every authenticated actor. */
   requireSite(actor: Actor, action: SiteAction): void;
 };
@@ -49,7 +75,27 @@ function permissionRequired(
   });
 }
 
-export function createAccessPolicy(): AccessPolicy {
+/**
+ * A run's engine on `ws`: exactly `runReaderActions` when `ws` is another workspace of its organization
+ * that shares its state with the run's workspace (403 for anything else), not found otherwise.
+ */
+async function requireAsRunReader(
+  deps: AccessPolicyDeps,
+  actor: Actor & { kind: "run-reader" },
+  action: WorkspaceAction,
+  ws: WorkspaceSubject,
+  opts: AccessCheckOptions | undefined,
+): Promise<WorkspaceLevel> {
+  const shared =
+    ws.organization === actor.organization &&
+    ws.id !== actor.workspaceId &&
+    (await deps.remoteStateReadable?.(actor.workspaceId, ws, opts?.tx)) === true;
+  if (!shared) throw new NotFoundError("workspace", ws.id);
+  if (!runReaderActions.has(action)) throw permissionRequired(action, { kind: "workspace", id: ws.id });
+  return "read";
+}
+
+export function createAccessPolicy(deps: AccessPolicyDeps = {}): AccessPolicy {
   async function workspaceLevel(actor: Actor, ws: WorkspaceSubject): Promise<WorkspaceLevel> {
     switch (actor.kind) {
       case "system":
@@ -59,7 +105,9 @@ export function createAccessPolicy(): AccessPolicy {
       case "organization-token":
         return actor.organization === ws.organization ? "admin" : "none";
       case "run":
-        return actor.workspaceId === ws.id ? "write" : "none";
+        return actor.workspaceId === ws.id ? "read" : "none";
+      // No level: it holds `runReaderActions` on workspaces that share their state (requireWorkspace).
+      case "run-reader":
       case "capability":
         return "none";
     }
@@ -74,6 +122,7 @@ export function createAccessPolicy(): AccessPolicy {
       case "organization-token":
         return actor.organization === org ? "owner" : "none";
       case "run":
+      case "run-reader":
         return actor.organization === org ? "member" : "none";
       case "capability":
         return "none";
@@ -96,7 +145,7 @@ export function createAccessPolicy(): AccessPolicy {
     canOnOrganization,
     canOnSite,
     async visibleWorkspaces(actor, org) {
-      if (actor.kind === "run") return "none";
+      if (actor.kind === "run" || actor.kind === "run-reader") return "none";
       return (await organizationRole(actor, org)) === "owner" ? "all" : "none";
     },
     async requireOrganization(actor, action, org) {
@@ -105,7 +154,8 @@ export function createAccessPolicy(): AccessPolicy {
         throw permissionRequired(action, { kind: "organization", id: org });
       }
     },
-    async requireWorkspace(actor, action, ws) {
+    async requireWorkspace(actor, action, ws, opts) {
+      if (actor.kind === "run-reader") return requireAsRunReader(deps, actor, action, ws, opts);
       const level = await workspaceLevel(actor, ws);
       if (level === "none") throw new NotFoundError("workspace", ws.id);
       if (!atLeast(level, workspaceActionLevels[action])) {

@@ -56,7 +56,14 @@ export async function claimJob(deps: JobDeps, executorId: string): Promise<Claim
       deps,
       row,
       { type: "start" },
-      { claimedBy: executorId, attempt, heartbeatAt: deps.clock.now() },
+      {
+        claimedBy: executorId,
+        attempt,
+        heartbeatAt: deps.clock.now(),
+        runnerPid: null,
+        runnerStartedAtTicks: null,
+        shutdownInterruptedAt: null,
+      },
     );
     const full = await findRunById(tx, row.id);
     return {

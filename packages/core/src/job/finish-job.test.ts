@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { protocolVersion } from "@terrapod/runner-protocol";
-import { phaseOutcome } from "./finish-job.ts";
+import { phaseOutcome, shutdownApplyMessage } from "./finish-job.ts";
 
 const counts = { additions: 1, changes: 2, destructions: 3, imports: 4 };
 
@@ -47,5 +47,36 @@ describe("a phase result becomes a run event", () => {
       hasChanges: false,
       planAdditions: null,
     });
+  });
+});
+
+describe("a phase the executor interrupted because its server shut down", () => {
+  test("a canceled plan goes back to the queue, unclaimed", () => {
+    const out = phaseOutcome("plan", { version: protocolVersion, status: "canceled" }, true);
+    expect(out.event).toEqual({ type: "requeue" });
+    expect(out.extra).toMatchObject({ claimedBy: null, shutdownInterruptedAt: null, runnerPid: null });
+  });
+
+  test("a canceled apply errors, saying the server shut down, with the runner's own words", () => {
+    const out = phaseOutcome(
+      "apply",
+      { version: protocolVersion, status: "canceled", counts, errorMessage: "state upload failed" },
+      true,
+    );
+    expect(out.event).toEqual({ type: "apply_errored" });
+    expect(out.extra.errorMessage).toBe(`${shutdownApplyMessage} (state upload failed)`);
+    expect(out.extra.applyAdditions).toBe(1);
+  });
+
+  test("a phase that finished or errored anyway keeps its own outcome", () => {
+    expect(phaseOutcome("plan", { version: protocolVersion, status: "finished" }, true).event.type).toBe(
+      "plan_finished",
+    );
+    expect(phaseOutcome("apply", { version: protocolVersion, status: "errored" }, true).event.type).toBe(
+      "apply_errored",
+    );
+    expect(
+      phaseOutcome("apply", { version: protocolVersion, status: "errored" }, true).extra.errorMessage,
+    ).toBeNull();
   });
 });

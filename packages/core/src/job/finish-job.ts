@@ -14,11 +14,26 @@ import { currentJob } from "./current-job.ts";
 import type { JobDeps } from "./deps.ts";
 import { persistPhaseLog } from "./persist-phase-log.ts";
 
-/** The run event and recorded columns for a phase's result. */
+/** Why an apply interrupted by its server's shutdown ended (the runner's own words follow, if any). */
+export const shutdownApplyMessage =
+  "The server shut down while this apply was running, so Terrapod interrupted it; any state it saved has been kept. Check the state before running again.";
+
+export const shutdownApplyError = (detail: string | undefined) =>
+  detail ? `${shutdownApplyMessage} (${detail})` : shutdownApplyMessage;
+
+type Outcome = { event: RunEvent; extra: Partial<typeof runs.$inferInsert> };
+
+/**
+ * The run event and recorded columns for a phase's result. A phase the executor interrupted because
+ * its server shut down (not a user's cancel) and that reports `canceled` is not canceled: a plan goes
+ * back to the queue (the next server start runs it), an apply errors saying the server shut down.
+ */
 export function phaseOutcome(
   phase: "plan" | "apply",
   result: PhaseResult,
-): { event: RunEvent; extra: Partial<typeof runs.$inferInsert> } {
+  interruptedByShutdown = false,
+): Outcome {
+  if (interruptedByShutdown && result.status === "canceled") return shutdownOutcome(phase, result);
   const counts = result.counts;
   if (phase === "plan") {
     const event: RunEvent =
@@ -57,6 +72,26 @@ export function phaseOutcome(
   };
 }
 
+function shutdownOutcome(phase: "plan" | "apply", result: PhaseResult): Outcome {
+  if (phase === "plan") {
+    return {
+      event: { type: "requeue" },
+      extra: { claimedBy: null, shutdownInterruptedAt: null, runnerPid: null, runnerStartedAtTicks: null },
+    };
+  }
+  const counts = result.counts;
+  return {
+    event: { type: "apply_errored" },
+    extra: {
+      errorMessage: shutdownApplyError(result.errorMessage),
+      applyAdditions: counts?.additions ?? null,
+      applyChanges: counts?.changes ?? null,
+      applyDestructions: counts?.destructions ?? null,
+      applyImports: counts?.imports ?? null,
+    },
+  };
+}
+
 /** The runner's report that its phase is over. */
 export async function finishJob(deps: JobDeps, actor: Actor, result: PhaseResult): Promise<void> {
   const job = await currentJob(deps, actor);
@@ -80,7 +115,8 @@ export async function finishJob(deps: JobDeps, actor: Actor, result: PhaseResult
       locked.run.attempt !== job.actor.attempt
     )
       return;
-    const { event, extra } = phaseOutcome(phase, result);
+    const byShutdown = locked.run.shutdownInterruptedAt !== null && locked.run.cancelRequestedAt === null;
+    const { event, extra } = phaseOutcome(phase, result, byShutdown);
     const t = await applyRunEvent(tx, deps, locked.run, event, extra);
     ended = phase === "apply" || terminalStatuses.includes(t.status) || t.status === "planned_and_saved";
     if (ended) await releaseRunLock(tx, row.run.workspaceId, row.run.id);

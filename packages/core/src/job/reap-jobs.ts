@@ -3,6 +3,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { applyRunEvent, findRunById, runningStatuses } from "../run/index.ts";
 import { afterRunEnded } from "./after-run-ended.ts";
 import type { JobDeps } from "./deps.ts";
+import { shutdownApplyError } from "./finish-job.ts";
 import { persistPhaseLog } from "./persist-phase-log.ts";
 
 export type ReapFilter = {
@@ -20,7 +21,8 @@ const maxPlanAttempts = 3;
 
 /**
  * Ends phases whose runner is gone. A lost plan is requeued (safe: plans change nothing) up to three
- * attempts; a lost apply errors, with a message saying so. Returns how many phases it ended.
+ * attempts (always, when its server interrupted it to shut down); a lost apply errors, with a message
+ * saying so. Returns how many phases it ended.
  */
 export async function reapJobs(deps: JobDeps, filter: ReapFilter): Promise<number> {
   const conds = [inArray(runs.status, [...runningStatuses])];
@@ -37,14 +39,17 @@ export async function reapJobs(deps: JobDeps, filter: ReapFilter): Promise<numbe
     await deps.db.transaction(async (tx) => {
       const row = await findRunById(tx, candidate.id, true);
       if (!row || row.run.status !== candidate.status || row.run.attempt !== candidate.attempt) return;
+      const byShutdown = row.run.shutdownInterruptedAt !== null;
       const retry =
         row.run.status === "planning" &&
-        row.run.attempt < maxPlanAttempts &&
+        (row.run.attempt < maxPlanAttempts || byShutdown) &&
         row.run.cancelRequestedAt === null;
       if (retry) {
         await applyRunEvent(tx, deps, row.run, { type: "requeue" }, { claimedBy: null });
       } else {
-        const errorMessage = lostPhaseMessage(row.run.status === "applying", filter.reason);
+        const apply = row.run.status === "applying";
+        const errorMessage =
+          apply && byShutdown ? shutdownApplyError(filter.reason) : lostPhaseMessage(apply, filter.reason);
         await applyRunEvent(tx, deps, row.run, { type: "error" }, { errorMessage });
         ended = true;
       }

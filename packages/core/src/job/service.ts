@@ -1,6 +1,6 @@
 import type { Actor } from "@terrapod/kernel";
-import type { PhaseResult, RunningJob } from "@terrapod/runner-protocol";
-import { afterRunEnded } from "./after-run-ended.ts";
+import type { JobRef, PhaseResult, RunningJob } from "@terrapod/runner-protocol";
+import { afterRunEnded, type InterruptedPhase } from "./after-run-ended.ts";
 import { appendJobLog } from "./append-job-log.ts";
 import { claimJob } from "./claim-job.ts";
 import type { JobDeps } from "./deps.ts";
@@ -8,11 +8,14 @@ import { finishJob } from "./finish-job.ts";
 import { getJobArtifact } from "./get-job-artifact.ts";
 import { listJobStops } from "./list-job-stops.ts";
 import { listPendingWorkspaces } from "./list-pending-workspaces.ts";
+import { listRunnerProcesses } from "./list-runner-processes.ts";
+import { markShutdownInterrupt } from "./mark-shutdown-interrupt.ts";
 import { putJobArtifact } from "./put-job-artifact.ts";
-import { readJobScope } from "./read-job-scope.ts";
+import { type PhaseRef, readJobScope } from "./read-job-scope.ts";
 import { readJobSpec } from "./read-job-spec.ts";
 import { type ReapFilter, reapJobs } from "./reap-jobs.ts";
 import { recordHeartbeat } from "./record-heartbeat.ts";
+import { type RunnerProcessRecord, recordRunnerProcess } from "./record-runner-process.ts";
 import { saveJobState } from "./save-job-state.ts";
 import { scheduleWorkspace } from "./schedule-workspace.ts";
 
@@ -34,10 +37,17 @@ export function createJobService(deps: JobDeps) {
     /** Executors. */
     claim: (executorId: string) => claimJob(deps, executorId),
     stops: (running: readonly RunningJob[]) => listJobStops(deps, running),
-    scope: (runId: string) => readJobScope(deps, runId),
+    /** A phase token's workspace and organization while its phase is current (the authenticator). */
+    scope: (ref: PhaseRef) => readJobScope(deps, ref),
+    /** The embedded executor: which process runs a phase, and phases it interrupts to shut down. */
+    recordRunner: (record: RunnerProcessRecord) => recordRunnerProcess(deps, record),
+    runnerProcesses: (claimedBy: (executor: string | null) => boolean) =>
+      listRunnerProcesses(deps, claimedBy),
+    markShutdownInterrupt: (jobs: readonly JobRef[]) => markShutdownInterrupt(deps, jobs),
     /** The queue and background loops. */
     schedule: (workspaceId: string) => scheduleWorkspace(deps, workspaceId),
-    runEnded: (workspaceId: string, runId: string) => afterRunEnded(deps, workspaceId, runId),
+    runEnded: (workspaceId: string, runId: string, interrupted?: InterruptedPhase) =>
+      afterRunEnded(deps, workspaceId, runId, interrupted),
     pendingWorkspaces: () => listPendingWorkspaces(deps),
     reap: (filter: ReapFilter) => reapJobs(deps, filter),
   };

@@ -13,7 +13,11 @@ export async function createOrganization(
   raw: CreateOrganizationInput,
 ): Promise<Organization> {
   deps.access.requireSite(actor, "organization:create");
-  const { userTokensEnabled: _alwaysEnabled, ...input } = parseInput(CreateOrganizationInput, raw);
+  const {
+    userTokensEnabled: _alwaysEnabled,
+    costEstimationEnabled: _noCostEstimation,
+    ...input
+  } = parseInput(CreateOrganizationInput, raw);
   const now = deps.clock.now();
   try {
     return await deps.db.transaction(async (tx) => {

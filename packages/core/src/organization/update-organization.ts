@@ -15,7 +15,11 @@ export async function updateOrganization(
   raw: UpdateOrganizationInput,
 ): Promise<Organization> {
   await deps.access.requireOrganization(actor, "organization:update", name);
-  const { userTokensEnabled: _alwaysEnabled, ...input } = parseInput(UpdateOrganizationInput, raw);
+  const {
+    userTokensEnabled: _alwaysEnabled,
+    costEstimationEnabled: _noCostEstimation,
+    ...input
+  } = parseInput(UpdateOrganizationInput, raw);
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   try {
     const [row] = await deps.db

@@ -9,6 +9,7 @@ import {
 import { and, eq, inArray, lt } from "drizzle-orm";
 import type { WorkspaceAction } from "../access/index.ts";
 import { findWorkspaceForUpdate, lockForRun } from "../workspace/index.ts";
+import { addComment } from "./comments.ts";
 import type { RunDeps } from "./deps.ts";
 import { forceCancelCoolOffHeartbeats, terminalStatuses, workspaceHoldingStatuses } from "./lifecycle.ts";
 import type { Run } from "./model.ts";
@@ -27,10 +28,12 @@ async function lockedRun(
 ) {
   const row = await findRunById(tx, id, true);
   if (!row) throw new NotFoundError("run", id);
-  await deps.access.requireWorkspace(actor, action, {
-    id: row.run.workspaceId as Run["workspaceId"],
-    organization: row.orgName as OrganizationName,
-  });
+  await deps.access.requireWorkspace(
+    actor,
+    action,
+    { id: row.run.workspaceId as Run["workspaceId"], organization: row.orgName as OrganizationName },
+    { tx },
+  );
   return row;
 }
 
@@ -40,9 +43,11 @@ async function reload(deps: RunDeps, id: string): Promise<Run> {
   return loadRun(deps, row);
 }
 
-/** `actions/apply`: confirms a planned run (or a saved plan, when its workspace is free). */
-/** Run comments are not stored yet: the `comment` of `actions/apply` is accepted and not kept. */
-export async function confirmRun(deps: RunDeps, actor: Actor, id: string, _comment?: string): Promise<Run> {
+/**
+ * `actions/apply`: confirms a planned run (or a saved plan, when its workspace is free). Its `comment`,
+ * like those of discard and cancel, is kept as a run comment (TFE does so).
+ */
+export async function confirmRun(deps: RunDeps, actor: Actor, id: string, comment?: string): Promise<Run> {
   await deps.db.transaction(async (tx) => {
     const probe = await findRunById(tx, id);
     if (!probe) throw new NotFoundError("run", id);
@@ -74,19 +79,21 @@ export async function confirmRun(deps: RunDeps, actor: Actor, id: string, _comme
       row.run,
       { type: "confirm" },
       { confirmedBy: describeActor(actor), confirmedByUserId: actor.kind === "user" ? actor.userId : null },
-      describeActor(actor),
+      actor,
     );
+    await addComment(tx, deps, actor, id, comment);
   });
   deps.signals.runQueued();
   return reload(deps, id);
 }
 
 /** `actions/discard`: drops a plan awaiting confirmation and frees the workspace. */
-export async function discardRun(deps: RunDeps, actor: Actor, id: string): Promise<Run> {
+export async function discardRun(deps: RunDeps, actor: Actor, id: string, comment?: string): Promise<Run> {
   let row: Row | undefined;
   await deps.db.transaction(async (tx) => {
     row = await lockedRun(deps, tx, actor, id, "run:discard");
-    await applyRunEvent(tx, deps, row.run, { type: "discard" }, {}, describeActor(actor));
+    await applyRunEvent(tx, deps, row.run, { type: "discard" }, {}, actor);
+    await addComment(tx, deps, actor, id, comment);
   });
   if (row) await deps.queue.runEnded(row.run.workspaceId, id);
   return reload(deps, id);
@@ -101,14 +108,16 @@ export async function cancelRun(
   deps: RunDeps,
   actor: Actor,
   id: string,
-  opts: { force: boolean },
+  opts: { force: boolean; comment?: string | undefined },
 ): Promise<Run> {
   let ended = false;
   let workspaceId = "";
   let signal: "cancel" | "kill" | undefined;
+  let interrupted: { phase: "plan" | "apply"; phaseId: string } | undefined;
   await deps.db.transaction(async (tx) => {
     const row = await lockedRun(deps, tx, actor, id, opts.force ? "run:force-cancel" : "run:cancel");
     workspaceId = row.run.workspaceId;
+    const planning = row.run.status === "planning";
     const now = deps.clock.now();
     const t = await applyRunEvent(
       tx,
@@ -123,14 +132,20 @@ export async function cancelRun(
               row.run.forceCancelAvailableAt ??
               new Date(now.getTime() + forceCancelCoolOffHeartbeats * deps.heartbeatIntervalSeconds * 1000),
           },
-      describeActor(actor),
+      actor,
     );
+    await addComment(tx, deps, actor, id, opts.comment);
     ended = terminalStatuses.includes(t.status);
     if (t.signalKill) signal = "kill";
     else if (t.signalCancel) signal = "cancel";
+    // A killed phase's runner can no longer report (its token died with the phase): its log is kept here.
+    if (t.signalKill)
+      interrupted = planning
+        ? { phase: "plan", phaseId: row.run.planId }
+        : { phase: "apply", phaseId: row.run.applyId };
   });
   if (signal) deps.signals.stopJob(id, signal === "kill");
-  if (ended) await deps.queue.runEnded(workspaceId, id);
+  if (ended) await deps.queue.runEnded(workspaceId, id, interrupted);
   return reload(deps, id);
 }
 

@@ -20,6 +20,7 @@ import { findRunById } from "./queries.ts";
 import { loadRun } from "./read-runs.ts";
 import { CreateRunInput } from "./schemas.ts";
 import { applyRunEvent } from "./transitions.ts";
+import { checkWorkspaceAllows } from "./workspace-settings.ts";
 
 type CreateRunFields = z.infer<typeof CreateRunInput>;
 
@@ -33,6 +34,7 @@ export async function createRun(deps: RunDeps, actor: Actor, raw: CreateRunInput
   const ws = await findRunnableWorkspace(deps, actor, input);
   const cv = await findUsableConfigurationVersion(deps, ws, input.configurationVersionId);
   const speculative = cv.speculative || (input.planOnly ?? false);
+  checkWorkspaceAllows(ws, { isDestroy: input.isDestroy ?? false, speculative, planOnly: input.planOnly });
   const engine = resolveEngineVersion(deps, ws, input.terraformVersion, speculative);
   const id = deps.ids("run") as RunId;
   await deps.db

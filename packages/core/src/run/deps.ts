@@ -21,8 +21,15 @@ export type RunDeps = CoreDeps & {
   readonly queue: {
     /** Lets the workspace's next run go, if it may. */
     schedule(workspaceId: string): Promise<void>;
-    /** A run ended: release its hold on the workspace, then schedule. */
-    runEnded(workspaceId: string, runId: string): Promise<void>;
+    /**
+     * A run ended: release its hold on the workspace, then schedule. `interrupted`: the phase it ended
+     * while a runner executed it (force-cancel), whose log is stored then.
+     */
+    runEnded(
+      workspaceId: string,
+      runId: string,
+      interrupted?: { readonly phase: "plan" | "apply"; readonly phaseId: string },
+    ): Promise<void>;
   };
   /** Used for the force-cancel cool-off (two heartbeats). */
   readonly heartbeatIntervalSeconds: number;

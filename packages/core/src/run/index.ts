@@ -1,4 +1,6 @@
+export type { AutoDestroyOutcome } from "./auto-destroy.ts";
 export { cliApplyHoldMs, cliRunSources } from "./cli-runs.ts";
+export { CreateCommentInput } from "./comments.ts";
 export type { RunDeps, RunSignals } from "./deps.ts";
 export * from "./lifecycle.ts";
 export * from "./model.ts";

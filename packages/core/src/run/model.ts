@@ -1,5 +1,6 @@
 import type {
   ApplyId,
+  CommentId,
   ConfigurationVersionId,
   OrganizationName,
   PlanId,
@@ -67,6 +68,8 @@ export type Run = {
   /** What may be done with the run now (TFE `actions`), as of when it was read. */
   readonly actions: RunActions;
   readonly attempt: number;
+  /** The run's comments, oldest first (TFE `comments`). */
+  readonly commentIds: readonly CommentId[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
 };
@@ -78,12 +81,34 @@ export type RunPermissions = {
   readonly canDiscard: boolean;
   readonly canForceCancel: boolean;
   readonly canForceExecute: boolean;
+  readonly canComment: boolean;
+  /**
+   * Whether the run's variables (`-var` values, which may be secrets) are shown: to people and their
+   * tokens who read the run, never to runners (job and run-reader tokens) or capability URL bearers.
+   */
+  readonly canReadVariables: boolean;
 };
 
 export type RunEventRecord = {
   readonly id: string;
   readonly action: string;
   readonly description: string;
+  /** The user who caused it, when a user did (TFE `actor`). */
+  readonly actorUserId: UserId | null;
+  /** The comment a `commented` event records (TFE `comment`). */
+  readonly commentId: CommentId | null;
+  readonly createdAt: Date;
+};
+
+/** A comment on a run (TFE `comments`). */
+export type RunComment = {
+  readonly id: CommentId;
+  readonly runId: RunId;
+  readonly body: string;
+  /** The user who wrote it, when a user did. */
+  readonly authorUserId: UserId | null;
+  /** The run's `commented` event for it. */
+  readonly runEventId: string | null;
   readonly createdAt: Date;
 };
 

@@ -1,6 +1,15 @@
-import { type Executor, organizations, type RunRow, runEvents, runs, workspaces } from "@terrapod/db";
+import {
+  type Executor,
+  organizations,
+  type RunRow,
+  runComments,
+  runEvents,
+  runs,
+  workspaces,
+} from "@terrapod/db";
 import type {
   ApplyId,
+  CommentId,
   ConfigurationVersionId,
   OrganizationName,
   PageRequest,
@@ -15,10 +24,19 @@ import { runActions, terminalStatuses } from "./lifecycle.ts";
 import type { Run, RunEventRecord } from "./model.ts";
 import { flagsOf } from "./transitions.ts";
 
-const selection = { run: runs, orgName: organizations.name, wsName: workspaces.name };
+/** The run's comments, oldest first (its `comments` relationship). */
+const commentIdsSql = sql<string[]>`coalesce((
+  select json_agg(c.id order by c.created_at, c.id) from ${runComments} c where c.run_id = ${runs.id}), '[]'::json)`;
+
+const selection = {
+  run: runs,
+  orgName: organizations.name,
+  wsName: workspaces.name,
+  commentIds: commentIdsSql,
+};
 
 export function toRun(
-  r: { run: RunRow; orgName: string; wsName: string },
+  r: { run: RunRow; orgName: string; wsName: string; commentIds: string[] },
   variables: Run["variables"],
   now: Date,
 ): Run {
@@ -80,6 +98,7 @@ export function toRun(
     forceCancelAvailableAt: x.forceCancelAvailableAt,
     actions: runActions(flagsOf(x, now)),
     attempt: x.attempt,
+    commentIds: r.commentIds as CommentId[],
     createdAt: x.createdAt,
     updatedAt: x.updatedAt,
   };
@@ -196,14 +215,18 @@ export async function listRunRows(
   return { rows, total: totals?.n ?? 0 };
 }
 
+const eventSelection = {
+  id: runEvents.id,
+  action: runEvents.action,
+  description: runEvents.description,
+  actorUserId: sql<UserId | null>`${runEvents.actorUserId}`,
+  commentId: sql<CommentId | null>`${runEvents.commentId}`,
+  createdAt: runEvents.createdAt,
+};
+
 export async function listRunEventRows(db: Executor, runId: string): Promise<RunEventRecord[]> {
   return db
-    .select({
-      id: runEvents.id,
-      action: runEvents.action,
-      description: runEvents.description,
-      createdAt: runEvents.createdAt,
-    })
+    .select(eventSelection)
     .from(runEvents)
     .where(eq(runEvents.runId, runId))
     .orderBy(asc(runEvents.createdAt), asc(runEvents.id));
@@ -227,13 +250,7 @@ export async function runEventIdsByRun(
 
 export async function findRunEventRow(db: Executor, id: string) {
   const [row] = await db
-    .select({
-      id: runEvents.id,
-      runId: runEvents.runId,
-      action: runEvents.action,
-      description: runEvents.description,
-      createdAt: runEvents.createdAt,
-    })
+    .select({ ...eventSelection, runId: runEvents.runId })
     .from(runEvents)
     .where(eq(runEvents.id, id))
     .limit(1);

@@ -150,6 +150,10 @@ export async function listRunQueue(
 ): Promise<Page<Run & { positionInQueue: number }>> {
   await deps.access.requireOrganization(actor, "organization:read", organization);
   const org = await organizationNamed(deps.db, organization);
+  // Only runs of workspaces the caller may list (as `GET /organizations/:org/runs`).
+  if ((await deps.access.visibleWorkspaces(actor, organization)) === "none") {
+    return { items: [], total: 0, page: page.page, size: page.size };
+  }
   const statuses = ["pending", "plan_queued", "apply_queued", "planning", "applying"];
   const { rows, total } = await listRunRows(deps.db, { organizationId: org.id, statuses }, page, "oldest");
   let position = (page.page - 1) * page.size;
@@ -246,7 +250,14 @@ export async function readRunPermissions(deps: RunDeps, actor: Actor, run: Run):
     canDiscard: atLeast(level, workspaceActionLevels["run:discard"]),
     canForceCancel: atLeast(level, workspaceActionLevels["run:force-cancel"]),
     canForceExecute: atLeast(level, workspaceActionLevels["run:force-execute"]),
+    canComment: atLeast(level, workspaceActionLevels["run:comment"]),
+    canReadVariables: readsRunVariables(actor) && atLeast(level, workspaceActionLevels["run:read"]),
   };
+}
+
+/** Run variables are for people and their API tokens; runners get theirs in the job spec. */
+function readsRunVariables(actor: Actor): boolean {
+  return actor.kind === "user" || actor.kind === "organization-token" || actor.kind === "system";
 }
 
 /** A JSON artifact of a plan (`plan-json`, `provider-schemas`); reading it needs the state read right. */

@@ -1,6 +1,8 @@
 import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
 import type { WorkspaceSubject } from "../access/index.ts";
 import { cancelRun, confirmRun, discardRun, forceExecuteRun } from "./act-on-run.ts";
+import { queueDueAutoDestroys } from "./auto-destroy.ts";
+import { type CreateCommentInput, commentOnRun, getRunComment, listRunComments } from "./comments.ts";
 import { createRun } from "./create-run.ts";
 import type { RunDeps } from "./deps.ts";
 import { markPlanLogRead } from "./mark-plan-log-read.ts";
@@ -48,8 +50,14 @@ export function createRunService(deps: RunDeps) {
     eventIds: (actor: Actor, list: readonly Run[]) => listRunEventIds(deps, actor, list),
     permissions: (actor: Actor, run: Run) => readRunPermissions(deps, actor, run),
     confirm: (actor: Actor, id: string, comment?: string) => confirmRun(deps, actor, id, comment),
-    discard: (actor: Actor, id: string) => discardRun(deps, actor, id),
-    cancel: (actor: Actor, id: string, opts: { force: boolean }) => cancelRun(deps, actor, id, opts),
+    discard: (actor: Actor, id: string, comment?: string) => discardRun(deps, actor, id, comment),
+    cancel: (actor: Actor, id: string, opts: { force: boolean; comment?: string | undefined }) =>
+      cancelRun(deps, actor, id, opts),
+    comment: (actor: Actor, id: string, input: CreateCommentInput) => commentOnRun(deps, actor, id, input),
+    comments: (actor: Actor, id: string) => listRunComments(deps, actor, id),
+    getComment: (actor: Actor, id: string) => getRunComment(deps, actor, id),
+    /** Queues the destroy runs of workspaces whose `auto-destroy-at` has come (the sweeper calls it). */
+    queueDueAutoDestroys: () => queueDueAutoDestroys(deps),
     forceExecute: (actor: Actor, id: string) => forceExecuteRun(deps, actor, id),
     planJson: (actor: Actor, planId: string, name: "plan-json" | "provider-schemas") =>
       readPlanArtifact(deps, actor, planId, name),

@@ -1,4 +1,5 @@
 import { type Executor, type RunRow, runEvents, runs } from "@terrapod/db";
+import { type Actor, describeActor } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
 import type { CoreDeps } from "../shared/deps.ts";
 import {
@@ -44,7 +45,7 @@ export async function applyRunEvent(
   row: RunRow,
   event: RunEvent,
   extra: Partial<typeof runs.$inferInsert> = {},
-  actor?: string,
+  actor?: string | Actor,
 ): Promise<Transition> {
   const at = deps.clock.now();
   const t = transition(flagsOf(row, at), event);
@@ -79,7 +80,8 @@ export async function applyRunEvent(
       runId: row.id,
       action: event.type === "cancel" && t.status === row.status ? "cancel_requested" : t.status,
       description: describe(event, t),
-      actor: actor ?? null,
+      actor: typeof actor === "object" ? describeActor(actor) : (actor ?? null),
+      actorUserId: typeof actor === "object" && actor.kind === "user" ? actor.userId : null,
       createdAt: new Date(now),
     });
   }

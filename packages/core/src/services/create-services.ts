@@ -13,7 +13,7 @@ import { resolveToken } from "../token/index.ts";
 import { createUserService } from "../user/index.ts";
 import { createVariableService } from "../variable/index.ts";
 import { createVariableSetService } from "../variable-set/index.ts";
-import { createWorkspaceService } from "../workspace/index.ts";
+import { canReadRemoteState, createWorkspaceService } from "../workspace/index.ts";
 import { autoQueueOnUpload } from "./auto-queue-on-upload.ts";
 import { purgeWorkspaceBlobs } from "./purge-workspace-blobs.ts";
 
@@ -36,7 +36,10 @@ export type ServiceDeps = {
 /** Builds every domain service in dependency order, wiring the rules that cross domains. */
 export function createServices(deps: ServiceDeps) {
   const base = { db: deps.db, clock: deps.clock ?? systemClock, ids: deps.ids ?? randomIds };
-  const access = createAccessPolicy();
+  // Runs' engines read the state of workspaces that share theirs (terraform_remote_state).
+  const access = createAccessPolicy({
+    remoteStateReadable: (reader, source, tx) => canReadRemoteState({ db: tx ?? deps.db }, reader, source.id),
+  });
   const { blobs, secrets } = deps;
   const stateVersions = createStateVersionService({
     ...base,
@@ -63,7 +66,8 @@ export function createServices(deps: ServiceDeps) {
       forRun: async (workspaceId, runVariables) =>
         (await variables.resolveForRun(workspaceId, [...runVariables])).variables,
     },
-    saveRunState: (runId, workspaceId, body) => stateVersions.saveRunState(runId, workspaceId, body),
+    saveRunState: (runId, workspaceId, body, guard) =>
+      stateVersions.saveRunState(runId, workspaceId, body, guard),
     heartbeatIntervalSeconds: deps.runs.heartbeatIntervalSeconds,
   });
   const runs = createRunService({

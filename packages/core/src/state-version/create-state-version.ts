@@ -129,6 +129,7 @@ function describeCreator(actor: Actor): string {
       return `token:${actor.tokenId}`;
     case "run":
       return `run:${actor.runId}`;
+    case "run-reader":
     case "capability":
     case "system":
       return "system";

@@ -1,7 +1,7 @@
 import { type Executor, stateVersionOutputs, stateVersions, workspaces } from "@terrapod/db";
 import { InternalError, NotFoundError, type StateVersionOutputId } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
-import { findWorkspaceForUpdate } from "../workspace/index.ts";
+import { findWorkspaceForUpdate, type Workspace } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateAlreadyUploadedError, StateLineageConflictError, StateSerialConflictError } from "./errors.ts";
 import { pendingUploadTtlMs, type StateVersion } from "./model.ts";
@@ -32,6 +32,12 @@ export async function assertSuccessor(
 }
 
 /**
+ * A last check made with the workspace row locked, before a version becomes current: throwing refuses
+ * the version (it is marked discarded, and the error is what the caller sees).
+ */
+export type FinalizeGuard = (tx: Executor, ws: Workspace) => Promise<void>;
+
+/**
  * Makes a pending state version current, atomically: the workspace row is locked, the successor rules are
  * checked again (two uploads racing for one workspace cannot both win), outputs and the resource summary
  * are stored. A version that lost the race is marked discarded.
@@ -41,6 +47,7 @@ export async function finalizeStateVersion(
   id: string,
   facts: StateFacts,
   size: number,
+  guard?: FinalizeGuard,
 ): Promise<StateVersion> {
   const now = deps.clock.now();
   let conflict: unknown;
@@ -52,22 +59,11 @@ export async function finalizeStateVersion(
     const sv = await findStateVersionRow(tx, id, true);
     if (!sv) throw new NotFoundError("state version", id);
     if (sv.status !== "pending") throw new StateAlreadyUploadedError(id, sv.status);
-    if (now.getTime() - sv.createdAt.getTime() > pendingUploadTtlMs) {
-      await tx.update(stateVersions).set({ status: "discarded" }).where(eq(stateVersions.id, id));
-      conflict = new StateAlreadyUploadedError(id, "expired");
-      return;
-    }
     const lineage = sv.lineage ?? facts.lineage ?? null;
-    try {
-      await assertSuccessor(tx, ws.currentStateVersionId, {
-        serial: sv.serial,
-        md5: sv.md5,
-        lineage,
-        force: sv.force,
-      });
-    } catch (err) {
+    const refused = await refusalOf(tx, ws, { ...sv, lineage }, now, guard);
+    if (refused) {
       await tx.update(stateVersions).set({ status: "discarded" }).where(eq(stateVersions.id, id));
-      conflict = err;
+      conflict = refused;
       return;
     }
     const outputs = sv.pendingOutputs ? decodeSealedOutputs(deps, sv.id, sv.pendingOutputs) : facts.outputs;
@@ -109,6 +105,26 @@ export async function finalizeStateVersion(
   const sv = await findStateVersion(deps.db, id);
   if (!sv) throw new InternalError("state version vanished after finalize");
   return sv;
+}
+
+/** Why a pending version may not become current (the caller discards it), if it may not. */
+async function refusalOf(
+  tx: Executor,
+  ws: Workspace,
+  sv: { id: string; createdAt: Date; serial: number; md5: string; lineage: string | null; force: boolean },
+  now: Date,
+  guard: FinalizeGuard | undefined,
+): Promise<unknown> {
+  try {
+    await guard?.(tx, ws);
+    if (now.getTime() - sv.createdAt.getTime() > pendingUploadTtlMs) {
+      return new StateAlreadyUploadedError(sv.id, "expired");
+    }
+    await assertSuccessor(tx, ws.currentStateVersionId, sv);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
 export function outputAad(stateVersionId: string, name: string): string {

@@ -1,6 +1,7 @@
 export { CreateStateVersionInput } from "./create-state-version.ts";
 export type { SecretSealer, StateBlobs, StateVersionDeps } from "./deps.ts";
 export * from "./errors.ts";
+export type { FinalizeGuard } from "./finalize-state-version.ts";
 export * from "./model.ts";
 export * from "./service.ts";
 export type { ResourceSummary, StateFacts } from "./state-file.ts";

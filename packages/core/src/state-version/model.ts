@@ -23,6 +23,12 @@ export type StateVersion = {
   readonly finalizedAt: Date | null;
   /** Whether the state file is still stored (soft-deleted and permanently deleted ones cannot be read). */
   readonly backingData: BackingData;
+  /**
+   * The uploads the caller may make now, so the TFE API hands out their URLs: the caller holds
+   * `state:write` and the version awaits that content (upload-access.ts). All false unless a verb
+   * answering a caller set them.
+   */
+  readonly uploads: { readonly state: boolean; readonly json: boolean };
 };
 
 export type StateVersionOutput = {
@@ -39,6 +45,20 @@ export type StateVersionOutput = {
 
 /** Pending uploads older than this no longer block unlocking and can never be finalized. */
 export const pendingUploadTtlMs = 15 * 60_000;
+
+/**
+ * Whether a version awaits its JSON state (`terraform show -json`): while pending, and for a while after
+ * it was finalized without one (go-tfe uploads the raw and the JSON state in parallel).
+ */
+export function awaitsJsonState(
+  sv: Pick<StateVersion, "status" | "hasJsonState" | "finalizedAt">,
+  now: Date,
+  opts: { replace: boolean } = { replace: false },
+): boolean {
+  if (sv.status === "pending") return true;
+  if (sv.status !== "finalized" || !sv.finalizedAt || (sv.hasJsonState && !opts.replace)) return false;
+  return now.getTime() - sv.finalizedAt.getTime() <= pendingUploadTtlMs;
+}
 
 /** Where all of a workspace's states live. */
 export function stateBlobPrefix(workspaceId: string): string {

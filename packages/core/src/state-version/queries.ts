@@ -28,6 +28,7 @@ export function toStateVersion(row: StateVersionRow, outputIds: readonly string[
     createdAt: row.createdAt,
     finalizedAt: row.finalizedAt,
     backingData: row.backingData,
+    uploads: { state: false, json: false },
   };
 }
 

@@ -1,6 +1,11 @@
 import type { StateVersionOutputRow } from "@terrapod/db";
-import { type Actor, NotFoundError, type StateVersionId, type StateVersionOutputId } from "@terrapod/kernel";
-import { atLeast, workspaceActionLevels } from "../access/index.ts";
+import {
+  type Actor,
+  ForbiddenError,
+  NotFoundError,
+  type StateVersionId,
+  type StateVersionOutputId,
+} from "@terrapod/kernel";
 import { workspaceFor } from "../workspace/index.ts";
 import type { StateVersionDeps } from "./deps.ts";
 import { outputAad } from "./finalize-state-version.ts";
@@ -22,16 +27,24 @@ function toOutput(deps: StateVersionDeps, row: StateVersionOutputRow, reveal: bo
   };
 }
 
-/** The level an actor has on the state's workspace: outputs need read; sensitive values need state read. */
+/**
+ * What an actor may see of the state's outputs: reading them needs `state:read-outputs`; their sensitive
+ * values need the `state:read-sensitive` permission, asked of the access policy like any other.
+ */
 async function stateAccess(deps: StateVersionDeps, actor: Actor, workspaceId: string) {
   const ws = await workspaceFor(deps, actor, "state:read-outputs", workspaceId);
-  const level = await deps.access.workspaceLevel(actor, ws);
-  return { revealSensitive: atLeast(level, workspaceActionLevels["state:read"]) };
+  try {
+    await deps.access.requireWorkspace(actor, "state:read-sensitive", ws);
+    return { revealSensitive: true };
+  } catch (err) {
+    if (err instanceof ForbiddenError || err instanceof NotFoundError) return { revealSensitive: false };
+    throw err;
+  }
 }
 
 /**
- * Outputs of a state version. As in TFE, this list carries sensitive values for actors that may read
- * the whole state (go-tfe's TestStateVersionOutputs reads one from it); the workspace's
+ * Outputs of a state version. As in TFE, this list carries sensitive values for actors with
+ * `state:read-sensitive` (go-tfe's TestStateVersionOutputs reads one from it); the workspace's
  * current-state-version-outputs list hides them.
  */
 export async function listStateVersionOutputs(
@@ -56,7 +69,7 @@ export async function listCurrentStateVersionOutputs(
   return (await listOutputRows(deps.db, sv.id)).map((r) => toOutput(deps, r, false));
 }
 
-/** One output; its sensitive value is revealed to actors that may read the whole state anyway. */
+/** One output; its sensitive value is revealed to actors with `state:read-sensitive`. */
 export async function getStateVersionOutput(
   deps: StateVersionDeps,
   actor: Actor,

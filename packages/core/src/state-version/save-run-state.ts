@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { stateVersions } from "@terrapod/db";
 import type { StateVersionId } from "@terrapod/kernel";
 import type { StateVersionDeps } from "./deps.ts";
-import { finalizeStateVersion } from "./finalize-state-version.ts";
+import { type FinalizeGuard, finalizeStateVersion } from "./finalize-state-version.ts";
 import { stateBlobKey } from "./model.ts";
 import { findCurrentStateVersion } from "./queries.ts";
 import { createStateScanner } from "./state-file.ts";
@@ -10,13 +10,15 @@ import { createStateScanner } from "./state-file.ts";
 /**
  * Stores the state a run's apply produced as a new state version of the workspace (streamed, checked like
  * any upload). Unchanged state (same serial and content as the current version) is not stored again.
- * Called by the runner protocol for the run's own apply job, even after the run has ended.
+ * Called by the runner protocol for the run's apply job; `guard` (checked again with the workspace row
+ * locked, right before the version becomes current) refuses it when that job may no longer save state.
  */
 export async function saveRunState(
   deps: StateVersionDeps,
   runId: string,
   workspaceId: string,
   body: ReadableStream<Uint8Array>,
+  guard?: FinalizeGuard,
 ): Promise<{ stateVersionId: string } | undefined> {
   const id = deps.ids("stateVersion") as StateVersionId;
   const key = stateBlobKey(workspaceId, id);
@@ -52,7 +54,7 @@ export async function saveRunState(
       createdBy: `run:${runId}`,
       createdAt: deps.clock.now(),
     });
-    await finalizeStateVersion(deps, id, facts, size);
+    await finalizeStateVersion(deps, id, facts, size, guard);
     return { stateVersionId: id };
   } catch (err) {
     await deps.blobs.delete(key);

@@ -5,7 +5,13 @@ import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { StateVersionDeps } from "./deps.ts";
 import { StateAlreadyUploadedError, StateMd5MismatchError } from "./errors.ts";
 import { finalizeStateVersion } from "./finalize-state-version.ts";
-import { jsonStateBlobKey, type StateVersion, stateBlobKey } from "./model.ts";
+import {
+  awaitsJsonState,
+  jsonStateBlobKey,
+  type StateVersion,
+  type StateVersionStatus,
+  stateBlobKey,
+} from "./model.ts";
 import { findStateVersionRow } from "./queries.ts";
 import { createStateScanner } from "./state-file.ts";
 
@@ -95,7 +101,11 @@ export async function uploadJsonStateContent(
   requireCapability(actor, "json-state-upload", id);
   const sv = await findStateVersionRow(deps.db, id);
   if (!sv) throw new NotFoundError("state version", id);
-  if (sv.status === "discarded") throw new StateAlreadyUploadedError(id, sv.status);
+  // Only while the version awaits it (a replayed URL cannot replace an old version's JSON state).
+  const facts = { status: sv.status as StateVersionStatus, hasJsonState: sv.jsonStateSize !== null };
+  if (!awaitsJsonState({ ...facts, finalizedAt: sv.finalizedAt }, deps.clock.now(), { replace: true })) {
+    throw new StateAlreadyUploadedError(id, sv.status);
+  }
   const { size } = await deps.blobs.put(jsonStateBlobKey(sv.workspaceId, id), body, {
     contentType: "application/json",
     maxBytes: deps.limits.maxStateBytes,

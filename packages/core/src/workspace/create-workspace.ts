@@ -15,6 +15,7 @@ import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";
 import { findWorkspaceById } from "./queries.ts";
 import { CreateWorkspaceInput } from "./schemas.ts";
+import { checkDestroySettings } from "./settings.ts";
 
 export async function createWorkspace(
   deps: WorkspaceDeps,
@@ -38,13 +39,19 @@ export async function createWorkspace(
         projectId = await ensureDefaultProject(tx, deps.ids, org.id, now);
       }
       const { tagNames, projectId: _p, workingDirectory, ...fields } = input;
+      const executionMode = input.executionMode ?? org.defaultExecutionMode;
+      checkDestroySettings({
+        allowDestroyPlan: input.allowDestroyPlan ?? true,
+        autoDestroyAt: input.autoDestroyAt ?? null,
+        executionMode,
+      });
       await tx.insert(workspaces).values({
         ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
         id,
         name: input.name,
         organizationId: org.id,
         projectId,
-        executionMode: input.executionMode ?? org.defaultExecutionMode,
+        executionMode,
         workingDirectory: workingDirectory ?? "",
         createdAt: now,
         updatedAt: now,

@@ -1,7 +1,10 @@
+export { claimAutoDestroy, listDueAutoDestroys, unclaimAutoDestroy } from "./auto-destroy-queries.ts";
+export { canReadRemoteState } from "./can-read-remote-state.ts";
 export type { WorkspaceDeps } from "./deps.ts";
 export * from "./errors.ts";
 export * from "./model.ts";
 export { findWorkspaceById, findWorkspaceForUpdate, lockForRun, releaseRunLock } from "./queries.ts";
+export { type ConsumerChange, ConsumerIdsInput } from "./remote-state-consumers.ts";
 export * from "./schemas.ts";
 export * from "./service.ts";
 export { workspaceByNameFor, workspaceFor } from "./workspace-access.ts";

@@ -43,6 +43,8 @@ export type Workspace = {
   readonly speculativeEnabled: boolean;
   readonly globalRemoteState: boolean;
   readonly assessmentsEnabled: boolean;
+  /** When the sweeper queues an auto-applied destroy run; null when none is scheduled. */
+  readonly autoDestroyAt: Date | null;
   readonly triggerPrefixes: readonly string[];
   readonly triggerPatterns: readonly string[];
   readonly sourceName: string | null;
@@ -69,6 +71,11 @@ export type WorkspacePermissions = {
   readonly canForceUnlock: boolean;
   readonly canUpdate: boolean;
   readonly canDestroy: boolean;
+  /**
+   * May delete the workspace while it still manages resources: an organization owner, or any workspace
+   * admin when the organization's `allow-force-delete-workspaces` is on.
+   */
+  readonly canForceDelete: boolean;
   readonly canReadStateVersions: boolean;
   readonly canReadVariable: boolean;
   readonly canUpdateVariable: boolean;
@@ -107,6 +114,7 @@ export function lockHolderOf(actor: Actor): LockHolder {
       return { kind: "token", tokenId: actor.tokenId };
     case "run":
       return { kind: "run", runId: actor.runId };
+    case "run-reader":
     case "capability":
     case "system":
       return { kind: "system" };

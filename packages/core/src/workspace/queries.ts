@@ -39,6 +39,7 @@ export function toWorkspace(r: Selected): Workspace {
     speculativeEnabled: ws.speculativeEnabled,
     globalRemoteState: ws.globalRemoteState,
     assessmentsEnabled: ws.assessmentsEnabled,
+    autoDestroyAt: ws.autoDestroyAt,
     triggerPrefixes: ws.triggerPrefixes,
     triggerPatterns: ws.triggerPatterns,
     sourceName: ws.sourceName,
@@ -218,4 +219,11 @@ export async function releaseRunLock(db: Executor, workspaceId: string, runId: s
     .update(workspaces)
     .set({ lockHolder: null, lockReason: null, lockedAt: null })
     .where(and(eq(workspaces.id, workspaceId), eq(workspaces.lockHolder, `run:${runId}`)));
+}
+
+/** Workspaces by id (any order); ids naming nothing are left out. */
+export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Workspace[]> {
+  if (ids.length === 0) return [];
+  const rows = await base(db).where(inArray(workspaces.id, [...ids]));
+  return rows.map(toWorkspace);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExecutionModeSetting, offOnly } from "../shared/settings.ts";
 import {
   labelKeyPattern,
   labelLimits,
@@ -53,7 +54,7 @@ const WorkingDirectoryInput = z
 const workspaceFields = {
   name: WorkspaceNameInput,
   description: z.string().max(5000).optional(),
-  executionMode: z.enum(["remote", "local", "agent"]).optional(),
+  executionMode: ExecutionModeSetting.optional(),
   terraformVersion: TerraformVersionInput.optional(),
   engine: z.enum(["terraform", "tofu"]).optional(),
   autoApply: z.boolean().optional(),
@@ -63,7 +64,13 @@ const workspaceFields = {
   queueAllRuns: z.boolean().optional(),
   speculativeEnabled: z.boolean().optional(),
   globalRemoteState: z.boolean().optional(),
-  assessmentsEnabled: z.boolean().optional(),
+  assessmentsEnabled: offOnly("Terrapod has no health assessments (drift detection) yet").optional(),
+  /** When to queue an auto-applied destroy run (null: none scheduled). */
+  autoDestroyAt: z.iso
+    .datetime({ offset: true, message: "must be an ISO 8601 time, such as 2030-01-01T00:00:00Z" })
+    .transform((s) => new Date(s))
+    .nullable()
+    .optional(),
   triggerPrefixes: z.array(z.string().max(1024)).max(100).optional(),
   triggerPatterns: z.array(z.string().max(1024)).max(100).optional(),
   sourceName: z.string().max(255).nullable().optional(),

@@ -1,4 +1,5 @@
 import type { Actor, OrganizationName, PageRequest } from "@terrapod/kernel";
+import { canReadRemoteState } from "./can-read-remote-state.ts";
 import { createWorkspace } from "./create-workspace.ts";
 import { deleteWorkspace } from "./delete-workspace.ts";
 import type { WorkspaceDeps } from "./deps.ts";
@@ -7,6 +8,12 @@ import { listWorkspaces } from "./list-workspaces.ts";
 import { forceUnlockWorkspace, lockWorkspace, unlockWorkspace } from "./lock-workspace.ts";
 import type { Workspace } from "./model.ts";
 import { readWorkspacePermissions } from "./read-workspace-permissions.ts";
+import {
+  type ConsumerChange,
+  type ConsumerIdsInput,
+  changeRemoteStateConsumers,
+  listRemoteStateConsumers,
+} from "./remote-state-consumers.ts";
 import type { CreateWorkspaceInput, ListWorkspacesInput, UpdateWorkspaceInput } from "./schemas.ts";
 import { updateWorkspace } from "./update-workspace.ts";
 import { addWorkspaceTags, removeWorkspaceTags, type TagRefsInput } from "./workspace-tags.ts";
@@ -30,6 +37,12 @@ export function createWorkspaceService(deps: WorkspaceDeps) {
     addTags: (actor: Actor, id: string, refs: TagRefsInput) => addWorkspaceTags(deps, actor, id, refs),
     removeTags: (actor: Actor, id: string, refs: TagRefsInput) => removeWorkspaceTags(deps, actor, id, refs),
     permissions: (actor: Actor, ws: Workspace) => readWorkspacePermissions(deps, actor, ws),
+    remoteStateConsumers: (actor: Actor, id: string, page: PageRequest) =>
+      listRemoteStateConsumers(deps, actor, id, page),
+    changeRemoteStateConsumers: (actor: Actor, id: string, change: ConsumerChange, ids: ConsumerIdsInput) =>
+      changeRemoteStateConsumers(deps, actor, id, change, ids),
+    /** May a run of workspace `readerId` read the state outputs of workspace `sourceId`? */
+    canReadRemoteState: (readerId: string, sourceId: string) => canReadRemoteState(deps, readerId, sourceId),
   };
 }
 

@@ -8,6 +8,7 @@ import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";
 import { findWorkspaceById } from "./queries.ts";
 import { UpdateWorkspaceInput } from "./schemas.ts";
+import { checkDestroySettings } from "./settings.ts";
 import { workspaceFor } from "./workspace-access.ts";
 
 export async function updateWorkspace(
@@ -24,6 +25,11 @@ export async function updateWorkspace(
         const project = await findProjectInOrganization(tx, current.organizationId, input.projectId);
         if (!project) throw new InvalidError(`project ${input.projectId} not found`, "projectId");
       }
+      checkDestroySettings({
+        allowDestroyPlan: input.allowDestroyPlan ?? current.allowDestroyPlan,
+        autoDestroyAt: input.autoDestroyAt === undefined ? current.autoDestroyAt : input.autoDestroyAt,
+        executionMode: input.executionMode ?? current.executionMode,
+      });
       const { tagNames: _t, workingDirectory, ...fields } = input;
       const changes: Record<string, unknown> = Object.fromEntries(
         Object.entries(fields).filter(([, v]) => v !== undefined),

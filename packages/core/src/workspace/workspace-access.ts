@@ -22,7 +22,7 @@ export async function workspaceFor(
   const db = opts?.tx ?? deps.db;
   const ws = opts?.lock ? await findWorkspaceForUpdate(db, id) : await findWorkspaceById(db, id);
   if (!ws) throw new NotFoundError("workspace", id);
-  await deps.access.requireWorkspace(actor, action, ws);
+  await deps.access.requireWorkspace(actor, action, ws, { tx: opts?.tx });
   return ws;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { ts } from "./columns.ts";
 import { configurationVersions } from "./configuration-versions.ts";
 import { users } from "./users.ts";
@@ -69,6 +69,14 @@ export const runs = pgTable(
     claimedBy: text(),
     attempt: integer().notNull().default(0),
     heartbeatAt: ts(),
+    /**
+     * The local runner process of the current phase: its pid and start time (clock ticks since boot,
+     * `/proc/<pid>/stat` field 22), so a restarted server can tell whether it still runs and stop it.
+     */
+    runnerPid: integer(),
+    runnerStartedAtTicks: bigint({ mode: "number" }),
+    /** When the executor interrupted the current phase because its server was shutting down. */
+    shutdownInterruptedAt: ts(),
     cancelRequestedAt: ts(),
     forceCancelRequested: boolean().notNull().default(false),
     /** Set with the first cancel request: from then on a running phase may be force-canceled. */
@@ -89,6 +97,24 @@ export const runs = pgTable(
   ],
 );
 
+/** Comments on a run (TFE `comments`): posted directly or with `actions/apply`, `discard`, `cancel`. */
+export const runComments = pgTable(
+  "run_comments",
+  {
+    id: text().primaryKey(),
+    runId: text()
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    body: text().notNull(),
+    /** Who wrote it, as described in logs and events. */
+    author: text(),
+    /** The user who wrote it, when a user did. */
+    authorUserId: text().references(() => users.id, { onDelete: "set null" }),
+    createdAt: ts().notNull(),
+  },
+  (t) => [index("run_comments_run_idx").on(t.runId, t.createdAt)],
+);
+
 export const runEvents = pgTable(
   "run_events",
   {
@@ -99,6 +125,10 @@ export const runEvents = pgTable(
     action: text().notNull(),
     description: text().notNull().default(""),
     actor: text(),
+    /** The user who caused the event, when a user did (TFE `actor`). */
+    actorUserId: text().references(() => users.id, { onDelete: "set null" }),
+    /** The comment a `commented` event records (TFE `comment`). */
+    commentId: text().references(() => runComments.id, { onDelete: "set null" }),
     createdAt: ts().notNull(),
   },
   (t) => [index("run_events_run_idx").on(t.runId, t.createdAt)],
@@ -107,3 +137,4 @@ export const runEvents = pgTable(
 export type RunRow = typeof runs.$inferSelect;
 export type NewRunRow = typeof runs.$inferInsert;
 export type RunEventRow = typeof runEvents.$inferSelect;
+export type RunCommentRow = typeof runComments.$inferSelect;

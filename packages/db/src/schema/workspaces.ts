@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { ts } from "./columns.ts";
 import { organizations } from "./organizations.ts";
 import { projects } from "./projects.ts";
@@ -32,6 +32,8 @@ export const workspaces = pgTable(
     speculativeEnabled: boolean().notNull().default(true),
     globalRemoteState: boolean().notNull().default(false),
     assessmentsEnabled: boolean().notNull().default(false),
+    /** When the sweeper queues an auto-applied destroy run (TFE `auto-destroy-at`); cleared once it has. */
+    autoDestroyAt: ts(),
     triggerPrefixes: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     triggerPatterns: jsonb().$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     sourceName: text(),
@@ -51,6 +53,27 @@ export const workspaces = pgTable(
   (t) => [
     uniqueIndex("workspaces_org_name_key").on(t.organizationId, t.name),
     index("workspaces_project_idx").on(t.projectId),
+  ],
+);
+
+/**
+ * Workspaces allowed to read a workspace's state outputs (`remote-state-consumers`), when its
+ * `global-remote-state` is off. Both sides belong to the same organization.
+ */
+export const workspaceRemoteStateConsumers = pgTable(
+  "workspace_remote_state_consumers",
+  {
+    workspaceId: text()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    consumerId: text()
+      .notNull()
+      .references(() => workspaces.id, { onDelete: "cascade" }),
+    createdAt: ts().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.consumerId] }),
+    index("workspace_remote_state_consumers_consumer_idx").on(t.consumerId),
   ],
 );
 

@@ -33,7 +33,8 @@ import {
  *   (one extra small ranged read).
  * - `getRange` decrypts only the records that overlap the range (header + those records are read from
  *   `inner`), so it is O(length), not O(object).
- * - `list`, `delete` and `ping` pass straight through; keys and content types are not encrypted.
+ * - `list`, `delete`, `ping` and `sweepIncompleteUploads` pass straight through; keys and content types
+ *   are not encrypted.
  * - Objects written without this wrapper do not decrypt (DecryptionError).
  */
 export function createEncryptedBlobStore(inner: BlobStore, keyring: Keyring): BlobStore {
@@ -46,6 +47,7 @@ export function createEncryptedBlobStore(inner: BlobStore, keyring: Keyring): Bl
     delete: (key) => inner.delete(key),
     list: (prefix) => inner.list(prefix),
     ping: () => inner.ping(),
+    sweepIncompleteUploads: (olderThan) => inner.sweepIncompleteUploads(olderThan),
   };
 }
 

@@ -2,12 +2,30 @@ import { InvalidError, isTerrapodError } from "@terrapod/kernel";
 
 /**
  * Maps wire attribute names (kebab-case, literal) to core input fields. Attributes TFE defines but we do
- * not implement are listed in `ignored` and dropped; anything else unknown is refused with a 422 naming it.
+ * not implement are listed in `ignored` and dropped (only for read-only attributes clients echo back) or
+ * in `restricted`: accepted with the values Terrapod honours anyway (a disabled feature's `false`) and
+ * otherwise refused with a 422 that says why. Anything else unknown is refused with a 422 naming it.
  */
 export type AttributeMap = {
   readonly fields: Readonly<Record<string, string>>;
   readonly ignored?: readonly string[];
+  readonly restricted?: Readonly<Record<string, Restriction>>;
 };
+
+/** The values of an unimplemented attribute that change nothing, and why others cannot be honoured. */
+export type Restriction = { readonly accepts: (value: unknown) => boolean; readonly reason: string };
+
+/** Accepts only `false` (or null): the feature does not exist here. */
+export const onlyFalse = (reason: string): Restriction => ({
+  accepts: (v) => v === false || v === null,
+  reason: `cannot be enabled: ${reason}`,
+});
+
+/** Accepts only null (or an empty string): there is nothing here it could name or configure. */
+export const onlyEmpty = (reason: string): Restriction => ({
+  accepts: (v) => v === null || v === "",
+  reason: `must be null: ${reason}`,
+});
 
 export function mapAttributes(attrs: Record<string, unknown>, map: AttributeMap): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -18,6 +36,11 @@ export function mapAttributes(attrs: Record<string, unknown>, map: AttributeMap)
       continue;
     }
     if (map.ignored?.includes(wire)) continue;
+    const restriction = map.restricted?.[wire];
+    if (restriction) {
+      if (restriction.accepts(value)) continue;
+      throw new InvalidError(`${wire} ${restriction.reason}`, `/data/attributes/${wire}`);
+    }
     throw new InvalidError(`unknown attribute "${wire}"`, `/data/attributes/${wire}`);
   }
   return out;

@@ -1,11 +1,15 @@
 import { BadRequestError, InvalidError, TooLargeError } from "@terrapod/kernel";
 
-/** Reads a request body as JSON with a hard size limit, without trusting Content-Length. */
-export async function readJson(request: Request, limitBytes: number): Promise<unknown> {
+/**
+ * A request body's bytes, refused with TooLargeError as soon as it passes `limitBytes` (a declared
+ * Content-Length past it is refused before reading): never buffered beyond the limit. Undefined when
+ * there is no body. The server's edge discards what is left unread, so the client still gets the 413.
+ */
+export async function readBounded(request: Request, limitBytes: number): Promise<Uint8Array | undefined> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limitBytes) throw new TooLargeError("request body", limitBytes);
   const body = request.body;
-  if (!body) throw new BadRequestError("request body is empty; a JSON document is required");
+  if (!body) return undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = body.getReader();
@@ -19,8 +23,10 @@ export async function readJson(request: Request, limitBytes: number): Promise<un
     }
     chunks.push(value);
   }
-  if (total === 0) throw new BadRequestError("request body is empty; a JSON document is required");
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -28,18 +34,21 @@ export async function readJson(request: Request, limitBytes: number): Promise<un
   }
 }
 
+/** Reads a request body as JSON with a hard size limit, without trusting Content-Length. */
+export async function readJson(request: Request, limitBytes: number): Promise<unknown> {
+  const bytes = await readBounded(request, limitBytes);
+  if (!bytes || bytes.byteLength === 0) {
+    throw new BadRequestError("request body is empty; a JSON document is required");
+  }
+  return parseJsonText(new TextDecoder("utf-8", { fatal: false }).decode(bytes));
+}
+
 /** Like readJson, but an absent or empty body yields undefined (lock/unlock/action endpoints). */
 export async function readOptionalJson(request: Request, limitBytes: number): Promise<unknown> {
-  const declared = request.headers.get("content-length");
-  if (!request.body || declared === "0") return undefined;
-  const text = await new Response(request.body).text();
-  if (text.length > limitBytes) throw new TooLargeError("request body", limitBytes);
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequestError("request body is not valid JSON");
-  }
+  if (request.headers.get("content-length") === "0") return undefined;
+  const bytes = await readBounded(request, limitBytes);
+  const text = bytes ? new TextDecoder("utf-8", { fatal: false }).decode(bytes) : "";
+  return text.trim() === "" ? undefined : parseJsonText(text);
 }
 
 export type JsonApiData = {

@@ -1,7 +1,7 @@
 import type { OrganizationName } from "@terrapod/kernel";
 import { Elysia } from "elysia";
 import type { TfeDeps } from "../../deps.ts";
-import { type AttributeMap, mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
+import { mapAttributes, withWirePointers } from "../../jsonapi/attributes.ts";
 import { jsonApiData, readJson } from "../../jsonapi/body.ts";
 import {
   collectionResponse,
@@ -11,33 +11,8 @@ import {
 } from "../../jsonapi/document.ts";
 import { parseInclude, parsePage } from "../../jsonapi/query.ts";
 import { serializeProject } from "../projects/serializer.ts";
+import { organizationAttributes } from "./params.ts";
 import { serializeEntitlements, serializeOrganization } from "./serializer.ts";
-
-const organizationAttributes: AttributeMap = {
-  fields: {
-    name: "name",
-    email: "email",
-    "collaborator-auth-policy": "collaboratorAuthPolicy",
-    "cost-estimation-enabled": "costEstimationEnabled",
-    "session-remember": "sessionRemember",
-    "session-timeout": "sessionTimeout",
-    "allow-force-delete-workspaces": "allowForceDeleteWorkspaces",
-    "assessments-enforced": "assessmentsEnforced",
-    "default-execution-mode": "defaultExecutionMode",
-    "send-passing-statuses-for-untriggered-speculative-plans":
-      "sendPassingStatusesForUntriggeredSpeculativePlans",
-    "user-tokens-enabled": "userTokensEnabled",
-  },
-  ignored: [
-    "owners-team-saml-role-id",
-    "aggregated-commit-status-enabled",
-    "speculative-plan-management-enabled",
-    "enforce-hyok",
-    "stacks-enabled",
-    "registry-monorepo-support-enabled",
-    "max-ttl-enabled",
-  ],
-};
 
 export function organizationRoutes(deps: TfeDeps) {
   const render = async (

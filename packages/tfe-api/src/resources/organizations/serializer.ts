@@ -10,15 +10,16 @@ export function serializeOrganization(org: Organization, perms: OrganizationPerm
       "external-id": org.id,
       email: org.email,
       "created-at": isoTime(org.createdAt),
-      "collaborator-auth-policy": org.collaboratorAuthPolicy,
-      "cost-estimation-enabled": org.costEstimationEnabled,
-      "session-remember": org.sessionRemember,
-      "session-timeout": org.sessionTimeout,
+      // What Terrapod honours, not what was once stored (docs/settings.md): password logins only, no
+      // browser sessions, no cost estimation, assessments or commit statuses.
+      "collaborator-auth-policy": "password",
+      "cost-estimation-enabled": false,
+      "session-remember": null,
+      "session-timeout": null,
       "allow-force-delete-workspaces": org.allowForceDeleteWorkspaces,
-      "assessments-enforced": org.assessmentsEnforced,
+      "assessments-enforced": false,
       "default-execution-mode": org.defaultExecutionMode,
-      "send-passing-statuses-for-untriggered-speculative-plans":
-        org.sendPassingStatusesForUntriggeredSpeculativePlans,
+      "send-passing-statuses-for-untriggered-speculative-plans": false,
       "saml-enabled": false,
       "two-factor-conformant": false,
       "stacks-enabled": false,

@@ -42,7 +42,8 @@ export function serializeRun(
       "invoke-action-addrs": run.invokeActionAddrs,
       "terraform-version": run.engineVersion,
       engine: run.engine,
-      variables: run.variables.map((v) => ({ key: v.key, value: v.value })),
+      // Never to runners (job tokens) or capability bearers: `canReadVariables` (core/run read-runs.ts).
+      variables: perms.canReadVariables ? run.variables.map((v) => ({ key: v.key, value: v.value })) : [],
       "position-in-queue": extra.positionInQueue ?? 0,
       "error-message": run.errorMessage,
       actions: {
@@ -57,7 +58,7 @@ export function serializeRun(
         "can-discard": perms.canDiscard,
         "can-force-cancel": perms.canForceCancel,
         "can-force-execute": perms.canForceExecute,
-        "can-comment": false,
+        "can-comment": perms.canComment,
         "can-override-policy-check": false,
       },
     },
@@ -73,7 +74,7 @@ export function serializeRun(
         ...(extra.eventIds ? { data: extra.eventIds.map((id) => ({ type: "run-events", id })) } : {}),
         links: { related: `/api/v2/runs/${run.id}/run-events` },
       },
-      comments: { data: [] },
+      comments: { data: run.commentIds.map((id) => ({ type: "comments", id })) },
       "created-by": userRef(run.createdByUserId),
       "confirmed-by": userRef(run.confirmedByUserId),
     },
@@ -126,7 +127,10 @@ export function serializeRunEvent(e: RunEventRecord): ResourceObject {
     id: e.id,
     type: "run-events",
     attributes: { action: e.action, description: e.description, "created-at": isoTime(e.createdAt) },
-    relationships: { actor: { data: null }, comment: { data: null } },
+    relationships: {
+      actor: userRef(e.actorUserId),
+      comment: { data: e.commentId ? { type: "comments", id: e.commentId } : null },
+    },
     links: { self: `/api/v2/run-events/${e.id}` },
   };
 }

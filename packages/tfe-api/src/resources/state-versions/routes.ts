@@ -32,37 +32,47 @@ function outputsPage(outputs: readonly StateVersionOutput[], request: Request): 
   });
 }
 
-export function stateVersionRoutes(deps: TfeDeps) {
-  const svs = deps.stateVersions;
-  const transfer = transferOf(deps);
-
-  async function render(actor: Actor, sv: StateVersion, request: Request, status = 200) {
-    const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
-    const included: ResourceObject[] = [];
-    if (parseInclude(new URL(request.url).searchParams).has("outputs")) {
-      for (const o of await svs.outputs(actor, sv.id)) included.push(serializeStateVersionOutput(o));
+async function render(deps: TfeDeps, actor: Actor, sv: StateVersion, request: Request, status = 200) {
+  const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
+  const included: ResourceObject[] = [];
+  if (parseInclude(new URL(request.url).searchParams).has("outputs")) {
+    for (const o of await deps.stateVersions.outputs(actor, sv.id)) {
+      included.push(serializeStateVersionOutput(o));
     }
-    return resourceResponse(serializeStateVersion(sv, urls), { status, included });
   }
+  return resourceResponse(serializeStateVersion(sv, urls), { status, included });
+}
 
-  function body(request: Request): ReadableStream<Uint8Array> {
-    if (!request.body) throw new BadRequestError("the request has no body");
-    return transfer(request.body);
-  }
+/** State versions: backing-data actions, creation and rollback, reads, and capability transfers. */
+export function stateVersionRoutes(deps: TfeDeps) {
+  return new Elysia({ name: "tfe.state-versions" })
+    .use(stateVersionBackingDataRoutes(deps))
+    .use(stateVersionWriteRoutes(deps))
+    .use(stateVersionReadRoutes(deps))
+    .use(stateVersionTransferRoutes(deps));
+}
 
-  const routes = new Elysia({ name: "tfe.state-versions" });
+/** `/state-versions/:id/actions/…`: the backing-data actions. */
+function stateVersionBackingDataRoutes(deps: TfeDeps) {
+  const routes = new Elysia({ name: "tfe.state-versions.backing-data" });
   for (const [path, action] of backingDataActions) {
     routes.post(
       `/state-versions/:id/actions/${path}`,
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
-        await svs.manageBackingData(actor, idParam("stateVersion", params.id), action);
+        await deps.stateVersions.manageBackingData(actor, idParam("stateVersion", params.id), action);
         return new Response(null, { status: 204 });
       },
       { parse: "none" },
     );
   }
-  return routes
+  return routes;
+}
+
+/** `POST` (create) and `PATCH` (roll back) `/workspaces/:id/state-versions`. */
+function stateVersionWriteRoutes(deps: TfeDeps) {
+  const svs = deps.stateVersions;
+  return new Elysia({ name: "tfe.state-versions.write" })
     .post(
       "/workspaces/:id/state-versions",
       async ({ request, params }) => {
@@ -76,7 +86,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
         const sv = await withWirePointers(stateVersionAttributes, () =>
           svs.create(actor, workspaceId, input as Parameters<typeof svs.create>[2]),
         );
-        return render(actor, sv, request, 201);
+        return render(deps, actor, sv, request, 201);
       },
       { parse: "none" },
     )
@@ -94,13 +104,34 @@ export function stateVersionRoutes(deps: TfeDeps) {
           );
         }
         const targetId = idParam("stateVersion", target);
-        return render(actor, await svs.rollback(actor, workspaceId, targetId), request);
+        return render(deps, actor, await svs.rollback(actor, workspaceId, targetId), request);
       },
       { parse: "none" },
-    )
+    );
+}
+
+/** `GET /state-versions` needs a workspace, by id or by organization and name. */
+function listRef(sp: URLSearchParams): Parameters<TfeDeps["stateVersions"]["list"]>[1] {
+  const org = sp.get("filter[organization][name]");
+  const ws = sp.get("filter[workspace][name]");
+  const wsId = sp.get("filter[workspace][id]");
+  if (wsId) return { workspaceId: idParam("workspace", wsId) };
+  if (org && ws) return { organization: org as OrganizationName, workspace: ws };
+  throw new InvalidError(
+    "filter[organization][name] and filter[workspace][name] are required",
+    undefined,
+    "invalid query parameter",
+  );
+}
+
+/** Current state and outputs of a workspace, lists, state versions, their outputs and downloads. */
+function stateVersionReadRoutes(deps: TfeDeps) {
+  const svs = deps.stateVersions;
+  const transfer = transferOf(deps);
+  return new Elysia({ name: "tfe.state-versions.read" })
     .get("/workspaces/:id/current-state-version", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await svs.current(actor, idParam("workspace", params.id)), request);
+      return render(deps, actor, await svs.current(actor, idParam("workspace", params.id)), request);
     })
     .get("/workspaces/:id/current-state-version-outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -110,20 +141,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
     .get("/state-versions", async ({ request }) => {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
-      const org = sp.get("filter[organization][name]");
-      const ws = sp.get("filter[workspace][name]");
-      const wsId = sp.get("filter[workspace][id]");
-      let ref: Parameters<typeof svs.list>[1];
-      if (wsId) ref = { workspaceId: idParam("workspace", wsId) };
-      else if (org && ws) ref = { organization: org as OrganizationName, workspace: ws };
-      else {
-        throw new InvalidError(
-          "filter[organization][name] and filter[workspace][name] are required",
-          undefined,
-          "invalid query parameter",
-        );
-      }
-      const page = await svs.list(actor, ref, parsePage(sp));
+      const page = await svs.list(actor, listRef(sp), parsePage(sp));
       const urls = urlBuilder(deps.capabilities, originOf(request, deps.publicUrl));
       return collectionResponse(
         page.items.map((sv) => serializeStateVersion(sv, urls)),
@@ -132,7 +150,7 @@ export function stateVersionRoutes(deps: TfeDeps) {
     })
     .get("/state-versions/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await svs.get(actor, idParam("stateVersion", params.id)), request);
+      return render(deps, actor, await svs.get(actor, idParam("stateVersion", params.id)), request);
     })
     .get("/state-versions/:id/outputs", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
@@ -150,8 +168,22 @@ export function stateVersionRoutes(deps: TfeDeps) {
       return new Response(transfer(await svs.download(actor, idParam("stateVersion", params.id), "raw")), {
         headers: { "content-type": "application/json" },
       });
-    })
-    .group(capabilityPathPrefix.replace("/api/v2", ""), (cap) =>
+    });
+}
+
+/** State uploads and downloads through capability URLs (`…/cap/…/:token`). */
+function stateVersionTransferRoutes(deps: TfeDeps) {
+  const svs = deps.stateVersions;
+  const transfer = transferOf(deps);
+
+  function body(request: Request): ReadableStream<Uint8Array> {
+    if (!request.body) throw new BadRequestError("the request has no body");
+    return transfer(request.body);
+  }
+
+  return new Elysia({ name: "tfe.state-versions.transfer" }).group(
+    capabilityPathPrefix.replace("/api/v2", ""),
+    (cap) =>
       cap
         .put(
           "/state-upload/:token",
@@ -183,5 +215,5 @@ export function stateVersionRoutes(deps: TfeDeps) {
             headers: { "content-type": "application/json" },
           });
         }),
-    );
+  );
 }

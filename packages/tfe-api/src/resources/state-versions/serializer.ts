@@ -28,7 +28,6 @@ function providersOf(sv: StateVersion): Record<string, Record<string, number>> {
 export function serializeStateVersion(sv: StateVersion, urls: UrlBuilder): ResourceObject {
   // Soft-deleted or permanently deleted content cannot be downloaded: no URL for it.
   const finalized = sv.status === "finalized" && sv.backingData === "present";
-  const pending = sv.status === "pending";
   return {
     id: sv.id,
     type: "state-versions",
@@ -59,11 +58,14 @@ export function serializeStateVersion(sv: StateVersion, urls: UrlBuilder): Resou
         finalized && sv.hasJsonState
           ? urls.capability("json-state-download", sv.id, stateDownloadTtlSeconds)
           : null,
-      "hosted-state-upload-url": pending
+      // Upload URLs go only to callers with state:write, while the version awaits that upload (core's
+      // `uploads`, upload-access.ts).
+      "hosted-state-upload-url": sv.uploads.state
         ? urls.capability("state-upload", sv.id, stateUploadTtlSeconds)
         : null,
-      "hosted-json-state-upload-url":
-        sv.status !== "discarded" ? urls.capability("json-state-upload", sv.id, stateUploadTtlSeconds) : null,
+      "hosted-json-state-upload-url": sv.uploads.json
+        ? urls.capability("json-state-upload", sv.id, stateUploadTtlSeconds)
+        : null,
       "vcs-commit-sha": null,
       "vcs-commit-url": null,
       "billable-rum-count": 0,

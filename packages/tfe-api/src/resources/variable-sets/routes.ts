@@ -24,62 +24,69 @@ import {
 } from "./params.ts";
 import { serializeVariableSet } from "./serializer.ts";
 
-/** Variable sets, their variables and where they apply. */
-export function variableSetRoutes(deps: TfeDeps) {
-  const sets = deps.variableSets;
-
-  /** `include=vars` and `include=workspaces` (what go-tfe asks for); other values are ignored. */
-  async function includesFor(actor: Actor, list: readonly VariableSet[], request: Request) {
-    const include = parseInclude(new URL(request.url).searchParams);
-    const out: ResourceObject[] = [];
-    for (const s of list) {
-      if (include.has("vars")) {
-        for (const v of await sets.variables.list(actor, s.id)) out.push(serializeVariable(v));
-      }
-      if (include.has("workspaces")) {
-        for (const id of s.workspaceIds) {
-          const ws = await deps.workspaces.get(actor, id);
-          out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
-        }
+/** `include=vars` and `include=workspaces` (what go-tfe asks for); other values are ignored. */
+async function includesFor(deps: TfeDeps, actor: Actor, list: readonly VariableSet[], request: Request) {
+  const include = parseInclude(new URL(request.url).searchParams);
+  const out: ResourceObject[] = [];
+  for (const s of list) {
+    if (include.has("vars")) {
+      for (const v of await deps.variableSets.variables.list(actor, s.id)) out.push(serializeVariable(v));
+    }
+    if (include.has("workspaces")) {
+      for (const id of s.workspaceIds) {
+        const ws = await deps.workspaces.get(actor, id);
+        out.push(serializeWorkspace(ws, await deps.workspaces.permissions(actor, ws)));
       }
     }
-    return out;
   }
+  return out;
+}
 
-  async function render(actor: Actor, s: VariableSet, request: Request, status = 200) {
-    return resourceResponse(serializeVariableSet(s), {
-      status,
-      included: await includesFor(actor, [s], request),
-    });
-  }
+async function render(deps: TfeDeps, actor: Actor, s: VariableSet, request: Request, status = 200) {
+  return resourceResponse(serializeVariableSet(s), {
+    status,
+    included: await includesFor(deps, actor, [s], request),
+  });
+}
 
-  async function renderPage(actor: Actor, page: Page<VariableSet>, request: Request) {
-    return collectionResponse(page.items.map(serializeVariableSet), {
-      page,
-      included: await includesFor(actor, page.items, request),
-    });
-  }
+async function renderPage(deps: TfeDeps, actor: Actor, page: Page<VariableSet>, request: Request) {
+  return collectionResponse(page.items.map(serializeVariableSet), {
+    page,
+    included: await includesFor(deps, actor, page.items, request),
+  });
+}
 
-  async function readVariable(request: Request) {
-    return variableInput(jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]));
-  }
+async function readVariable(deps: TfeDeps, request: Request) {
+  return variableInput(jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]));
+}
 
-  /** A relationships document of workspaces or projects; an id that names none is a 404. */
-  async function readTargets(request: Request, target: "workspaces" | "projects") {
-    const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), target);
-    return target === "workspaces" ? idParams("workspace", ids) : idParams("project", ids);
-  }
+/** A relationships document of workspaces or projects; an id that names none is a 404. */
+async function readTargets(deps: TfeDeps, request: Request, target: "workspaces" | "projects") {
+  const ids = linkageIds(await readJson(request, deps.limits.jsonBodyBytes), target);
+  return target === "workspaces" ? idParams("workspace", ids) : idParams("project", ids);
+}
 
-  /** The set and the variable of `/varsets/:id/relationships/vars/:var_id`. */
-  const varRef = (params: { id: string; var_id: string }) =>
-    [idParam("variableSet", params.id), idParam("variable", params.var_id)] as const;
+/** The set and the variable of `/varsets/:id/relationships/vars/:var_id`. */
+const varRef = (params: { id: string; var_id: string }) =>
+  [idParam("variableSet", params.id), idParam("variable", params.var_id)] as const;
 
+/** Variable sets, their variables and where they apply. */
+export function variableSetRoutes(deps: TfeDeps) {
   return new Elysia({ name: "tfe.variable-sets" })
+    .use(variableSetCrudRoutes(deps))
+    .use(variableSetVariableRoutes(deps))
+    .use(variableSetLinkRoutes(deps));
+}
+
+/** Lists (of an organization, a workspace, a project), create, read, update and delete. */
+function variableSetCrudRoutes(deps: TfeDeps) {
+  const sets = deps.variableSets;
+  return new Elysia({ name: "tfe.variable-sets.crud" })
     .get("/organizations/:org/varsets", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
       const page = await sets.list(actor, params.org as OrganizationName, listQuery(sp), parsePage(sp));
-      return renderPage(actor, page, request);
+      return renderPage(deps, actor, page, request);
     })
     .post(
       "/organizations/:org/varsets",
@@ -90,7 +97,7 @@ export function variableSetRoutes(deps: TfeDeps) {
         const created = await withWirePointers(variableSetAttributes, () =>
           sets.create(actor, params.org as OrganizationName, input),
         );
-        return render(actor, created, request, 201);
+        return render(deps, actor, created, request, 201);
       },
       { parse: "none" },
     )
@@ -98,6 +105,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
       return renderPage(
+        deps,
         actor,
         await sets.listForWorkspace(actor, idParam("workspace", params.id), listQuery(sp), parsePage(sp)),
         request,
@@ -107,6 +115,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       const actor = await actorOf(deps, request);
       const sp = new URL(request.url).searchParams;
       return renderPage(
+        deps,
         actor,
         await sets.listForProject(actor, idParam("project", params.id), listQuery(sp), parsePage(sp)),
         request,
@@ -114,7 +123,7 @@ export function variableSetRoutes(deps: TfeDeps) {
     })
     .get("/varsets/:id", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
-      return render(actor, await sets.get(actor, idParam("variableSet", params.id)), request);
+      return render(deps, actor, await sets.get(actor, idParam("variableSet", params.id)), request);
     })
     .patch(
       "/varsets/:id",
@@ -124,7 +133,7 @@ export function variableSetRoutes(deps: TfeDeps) {
         const data = jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["varsets"]);
         const input = updateVariableSetInput(data);
         const updated = await withWirePointers(variableSetAttributes, () => sets.update(actor, setId, input));
-        return render(actor, updated, request);
+        return render(deps, actor, updated, request);
       },
       { parse: "none" },
     )
@@ -132,7 +141,13 @@ export function variableSetRoutes(deps: TfeDeps) {
       const actor = await actorOf(deps, request);
       await sets.delete(actor, idParam("variableSet", params.id));
       return noContent();
-    })
+    });
+}
+
+/** `/varsets/:id/relationships/vars[/:var_id]`: the set's own variables. */
+function variableSetVariableRoutes(deps: TfeDeps) {
+  const sets = deps.variableSets;
+  return new Elysia({ name: "tfe.variable-sets.vars" })
     .get("/varsets/:id/relationships/vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       const list = await sets.variables.list(actor, idParam("variableSet", params.id));
@@ -145,7 +160,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const setId = idParam("variableSet", params.id);
-        const input = (await readVariable(request)) as CreateVariableInput;
+        const input = (await readVariable(deps, request)) as CreateVariableInput;
         const created = await withWirePointers(variableAttributes, () =>
           sets.variables.create(actor, setId, input),
         );
@@ -162,7 +177,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const [setId, variableId] = varRef(params);
-        const input = (await readVariable(request)) as UpdateVariableInput;
+        const input = (await readVariable(deps, request)) as UpdateVariableInput;
         const updated = await withWirePointers(variableAttributes, () =>
           sets.variables.update(actor, setId, variableId, input),
         );
@@ -174,13 +189,19 @@ export function variableSetRoutes(deps: TfeDeps) {
       const actor = await actorOf(deps, request);
       await sets.variables.delete(actor, ...varRef(params));
       return noContent();
-    })
+    });
+}
+
+/** `/varsets/:id/relationships/{workspaces,projects}`: apply a set to, or remove it from, its targets. */
+function variableSetLinkRoutes(deps: TfeDeps) {
+  const sets = deps.variableSets;
+  return new Elysia({ name: "tfe.variable-sets.links" })
     .post(
       "/varsets/:id/relationships/workspaces",
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const setId = idParam("variableSet", params.id);
-        const ids = await readTargets(request, "workspaces");
+        const ids = await readTargets(deps, request, "workspaces");
         await sets.apply(actor, setId, "workspaces", ids);
         return noContent();
       },
@@ -191,7 +212,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const setId = idParam("variableSet", params.id);
-        const ids = await readTargets(request, "workspaces");
+        const ids = await readTargets(deps, request, "workspaces");
         await sets.remove(actor, setId, "workspaces", ids);
         return noContent();
       },
@@ -202,7 +223,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const setId = idParam("variableSet", params.id);
-        const ids = await readTargets(request, "projects");
+        const ids = await readTargets(deps, request, "projects");
         await sets.apply(actor, setId, "projects", ids);
         return noContent();
       },
@@ -213,7 +234,7 @@ export function variableSetRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const setId = idParam("variableSet", params.id);
-        const ids = await readTargets(request, "projects");
+        const ids = await readTargets(deps, request, "projects");
         await sets.remove(actor, setId, "projects", ids);
         return noContent();
       },

@@ -16,15 +16,21 @@ function variableList(vars: readonly Variable[]): Response {
   });
 }
 
+async function readData(deps: TfeDeps, request: Request) {
+  return jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]);
+}
+
 /** Workspace variables: `/workspaces/:id/vars…`, `/workspaces/:id/all-vars` and the legacy `/vars`. */
 export function variableRoutes(deps: TfeDeps) {
-  const vars = deps.variables;
-
-  async function readData(request: Request) {
-    return jsonApiData(await readJson(request, deps.limits.jsonBodyBytes), ["vars"]);
-  }
-
   return new Elysia({ name: "tfe.variables" })
+    .use(workspaceVariableRoutes(deps))
+    .use(legacyVariableRoutes(deps));
+}
+
+/** `/workspaces/:id/vars[/:var_id]` and `/workspaces/:id/all-vars`. */
+function workspaceVariableRoutes(deps: TfeDeps) {
+  const vars = deps.variables;
+  return new Elysia({ name: "tfe.variables.workspace" })
     .get("/workspaces/:id/vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       return variableList(await vars.list(actor, { workspaceId: idParam("workspace", params.id) }));
@@ -34,7 +40,7 @@ export function variableRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const workspaceId = idParam("workspace", params.id);
-        const input = variableInput(await readData(request)) as CreateVariableInput;
+        const input = variableInput(await readData(deps, request)) as CreateVariableInput;
         const created = await withWirePointers(variableAttributes, () =>
           vars.create(actor, workspaceId, input),
         );
@@ -59,7 +65,7 @@ export function variableRoutes(deps: TfeDeps) {
           workspaceId: idParam("workspace", params.id),
           variableId: idParam("variable", params.var_id),
         };
-        const input = variableInput(await readData(request)) as UpdateVariableInput;
+        const input = variableInput(await readData(deps, request)) as UpdateVariableInput;
         const updated = await withWirePointers(variableAttributes, () => vars.update(actor, ref, input));
         return resourceResponse(serializeVariable(updated));
       },
@@ -76,7 +82,13 @@ export function variableRoutes(deps: TfeDeps) {
     .get("/workspaces/:id/all-vars", async ({ request, params }) => {
       const actor = await actorOf(deps, request);
       return variableList(await vars.listEffective(actor, idParam("workspace", params.id)));
-    })
+    });
+}
+
+/** The legacy `/vars[/:id]` (filtered by organization and workspace name). */
+function legacyVariableRoutes(deps: TfeDeps) {
+  const vars = deps.variables;
+  return new Elysia({ name: "tfe.variables.legacy" })
     .get("/vars", async ({ request }) => {
       const actor = await actorOf(deps, request);
       const filter = legacyListFilter(new URL(request.url).searchParams);
@@ -91,7 +103,7 @@ export function variableRoutes(deps: TfeDeps) {
       "/vars",
       async ({ request }) => {
         const actor = await actorOf(deps, request);
-        const data = await readData(request);
+        const data = await readData(deps, request);
         const workspace = relationshipId(data, "workspace") ?? relationshipId(data, "configurable");
         if (!workspace) {
           throw new InvalidError(
@@ -114,7 +126,7 @@ export function variableRoutes(deps: TfeDeps) {
       async ({ request, params }) => {
         const actor = await actorOf(deps, request);
         const variableId = idParam("variable", params.id);
-        const input = variableInput(await readData(request)) as UpdateVariableInput;
+        const input = variableInput(await readData(deps, request)) as UpdateVariableInput;
         const updated = await withWirePointers(variableAttributes, () =>
           vars.update(actor, { variableId }, input),
         );

@@ -1,9 +1,13 @@
 import type { CreateWorkspaceInput, ListWorkspacesInput, TagRefsInput } from "@terrapod/core";
 import { InvalidError } from "@terrapod/kernel";
-import { type AttributeMap, mapAttributes } from "../../jsonapi/attributes.ts";
+import { type AttributeMap, mapAttributes, onlyEmpty, onlyFalse } from "../../jsonapi/attributes.ts";
 import { type JsonApiData, relationshipId, relationshipList } from "../../jsonapi/body.ts";
 import { idInput, idParams, knownIds } from "../../jsonapi/ids.ts";
 
+/**
+ * Every attribute a workspace create or update accepts; the table in docs/settings.md says what each
+ * does. `restricted` ones name features Terrapod does not have: only values that change nothing pass.
+ */
 export const workspaceAttributes: AttributeMap = {
   fields: {
     name: "name",
@@ -14,6 +18,7 @@ export const workspaceAttributes: AttributeMap = {
     "auto-apply": "autoApply",
     "working-directory": "workingDirectory",
     "allow-destroy-plan": "allowDestroyPlan",
+    "auto-destroy-at": "autoDestroyAt",
     "file-triggers-enabled": "fileTriggersEnabled",
     "queue-all-runs": "queueAllRuns",
     "speculative-enabled": "speculativeEnabled",
@@ -25,20 +30,31 @@ export const workspaceAttributes: AttributeMap = {
     "source-url": "sourceUrl",
     labels: "labels",
   },
-  ignored: [
-    "agent-pool-id",
-    "auto-apply-run-trigger",
-    "auto-destroy-at",
-    "auto-destroy-activity-duration",
-    "inherits-project-auto-destroy",
-    "migration-environment",
-    "structured-run-output-enabled",
-    "hyok-enabled",
-    "setting-overwrites",
-    "project-remote-state",
-    "operations",
-    "vcs-repo",
-  ],
+  // Handled by workspaceInput (operations, vcs-repo) or inherited from nothing (projects have no
+  // auto-destroy settings here, so inheriting them changes nothing either way).
+  ignored: ["operations", "vcs-repo", "inherits-project-auto-destroy"],
+  restricted: {
+    "agent-pool-id": onlyEmpty("Terrapod has no agent pools yet"),
+    "auto-apply-run-trigger": onlyFalse("Terrapod has no run triggers yet"),
+    "auto-destroy-activity-duration": onlyEmpty(
+      "inactivity-based auto-destroy is not available; schedule one with auto-destroy-at",
+    ),
+    "structured-run-output-enabled": onlyFalse("Terrapod has no structured run output yet"),
+    "hyok-enabled": onlyFalse("hold-your-own-key encryption is an HCP Terraform feature"),
+    "project-remote-state": onlyFalse(
+      "project-wide state sharing is not available; use global-remote-state or remote state consumers",
+    ),
+    "migration-environment": onlyEmpty("there are no legacy environments to migrate from"),
+    "setting-overwrites": {
+      accepts: (v) =>
+        v === null ||
+        (typeof v === "object" &&
+          (v as Record<string, unknown>)["execution-mode"] !== false &&
+          (v as Record<string, unknown>)["agent-pool"] !== true),
+      reason:
+        "can only say the workspace keeps its own execution mode: Terrapod copies the default execution mode when the workspace is created and has no agent pools",
+    },
+  },
 };
 
 /** Wire document → core input, for create (`forCreate`) or update. */
