@@ -532,6 +532,7 @@ describe("a run through the runner protocol", () => {
       "planning",
       "planned",
       "apply_queued",
+      "commented", // the apply's comment ("ship it") is kept as a run comment
       "applying",
       "applied",
     ]);

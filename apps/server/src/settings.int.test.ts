@@ -60,11 +60,10 @@ describe("workspace settings Terrapod cannot honour are refused with a 422 at th
     ["assessments-enabled", true, "health assessments"],
     ["auto-apply-run-trigger", true, "no run triggers"],
     ["auto-destroy-activity-duration", "14d", "auto-destroy-at"],
-    ["structured-run-output-enabled", true, "structured run output"],
     ["hyok-enabled", true, "hold-your-own-key"],
     ["project-remote-state", true, "remote state consumers"],
     ["migration-environment", "legacy/env", "legacy environments"],
-    ["setting-overwrites", { "execution-mode": false }, "own execution mode"],
+    ["setting-overwrites", { "execution-mode": "no" }, "must be booleans"],
     ["auto-destroy-at", "next tuesday", "ISO 8601"],
   ];
 
@@ -91,12 +90,13 @@ describe("workspace settings Terrapod cannot honour are refused with a 422 at th
       "auto-apply-run-trigger": false,
       "agent-pool-id": null,
       "auto-destroy-activity-duration": null,
-      "structured-run-output-enabled": false,
+      "structured-run-output-enabled": true,
       "hyok-enabled": false,
       "project-remote-state": false,
       "inherits-project-auto-destroy": true,
       "setting-overwrites": { "execution-mode": true, "agent-pool": false },
     });
+    // structured-run-output-enabled: accepted (the tfe provider sends true) and reported off.
     expect(ws.attributes).toMatchObject({
       "assessments-enabled": false,
       "auto-apply-run-trigger": false,
@@ -105,6 +105,43 @@ describe("workspace settings Terrapod cannot honour are refused with a 422 at th
       "project-remote-state": false,
       "setting-overwrites": { "execution-mode": true, "agent-pool": false },
     });
+  });
+});
+
+describe("execution mode and setting-overwrites", () => {
+  const modeOf = async (id: string) => {
+    const doc = await ok<Doc>(await t.api(`/api/v2/workspaces/${id}`));
+    const overwrites = doc.data.attributes["setting-overwrites"] as Record<string, boolean>;
+    return [doc.data.attributes["execution-mode"], overwrites["execution-mode"]];
+  };
+
+  test("a workspace follows its organization's default unless it is given its own", async () => {
+    const org = (await createOrganization({ "default-execution-mode": "local" })).id;
+    const follows = await createWorkspace(org);
+    const own = await createWorkspace(org, { "execution-mode": "remote" });
+    const kept = await createWorkspace(org, { "setting-overwrites": { "execution-mode": true } });
+    expect(await modeOf(follows.id)).toEqual(["local", false]);
+    expect(await modeOf(own.id)).toEqual(["remote", true]);
+    expect(await modeOf(kept.id)).toEqual(["local", true]);
+
+    await ok<Doc>(
+      await send("PATCH", `/api/v2/organizations/${org}`, orgDoc({ "default-execution-mode": "remote" })),
+    );
+    expect(await modeOf(follows.id)).toEqual(["remote", false]);
+    expect(await modeOf(own.id)).toEqual(["remote", true]);
+    expect(await modeOf(kept.id)).toEqual(["local", true]);
+
+    const inherit = wsDoc({ "setting-overwrites": { "execution-mode": false } });
+    await ok<Doc>(await send("PATCH", `/api/v2/workspaces/${kept.id}`, inherit));
+    expect(await modeOf(kept.id)).toEqual(["remote", false]);
+    await ok<Doc>(
+      await send("PATCH", `/api/v2/workspaces/${follows.id}`, wsDoc({ "execution-mode": "local" })),
+    );
+    expect(await modeOf(follows.id)).toEqual(["local", true]);
+
+    const both = wsDoc({ "execution-mode": "local", "setting-overwrites": { "execution-mode": false } });
+    const err = await problem(await send("PATCH", `/api/v2/workspaces/${own.id}`, both), 422);
+    expect(err.source?.pointer).toBe("/data/attributes/execution-mode");
   });
 });
 

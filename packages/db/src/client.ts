@@ -118,7 +118,10 @@ async function createPostgres(config: Extract<DbConfig, { kind: "postgres" }>): 
       try {
         await db.execute(sql`select 1`);
       } catch (err) {
-        throw new UnavailableError(`database unreachable: ${describeDbError(err)}`, { cause: err });
+        throw new UnavailableError(`database unreachable: ${describeDbError(err)}`, {
+          cause: err,
+          dependency: "database",
+        });
       }
     },
     async exclusive(key, fn) {

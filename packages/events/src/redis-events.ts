@@ -373,5 +373,5 @@ function mapRedisError(err: unknown, what: string): TerrapodError {
   if (err instanceof TerrapodError) return err;
   const message = `Redis ${what} failed: ${err instanceof Error ? err.message : String(err)}`;
   if (err instanceof Error && err.name === "ReplyError") return new InternalError(message, { cause: err });
-  return new UnavailableError(message, { cause: err });
+  return new UnavailableError(message, { cause: err, dependency: "redis" });
 }

@@ -24,7 +24,7 @@ export function mapFsError(err: unknown, what: string): TerrapodError {
     code !== undefined &&
     ["ENOSPC", "EDQUOT", "EIO", "EROFS", "EACCES", "EPERM", "EMFILE", "ENFILE"].includes(code)
   ) {
-    return new UnavailableError(message, { cause: err });
+    return new UnavailableError(message, { cause: err, dependency: "storage" });
   }
   return new InternalError(message, { cause: err });
 }

@@ -172,6 +172,7 @@ async function pingRoot(state: FsState): Promise<void> {
   } catch (err) {
     throw new UnavailableError(`blob directory ${state.root} is not usable: ${messageOf(err)}`, {
       cause: err,
+      dependency: "storage",
     });
   }
 }

@@ -263,6 +263,7 @@ async function pingBucket(state: S3State): Promise<void> {
   } catch (err) {
     throw new UnavailableError(`S3 bucket ${state.bucket} is not reachable: ${messageOf(err)}`, {
       cause: err,
+      dependency: "storage",
     });
   }
 }

@@ -53,7 +53,7 @@ export function mapS3Error(err: unknown, what: string): TerrapodError {
     (status !== undefined && (status >= 500 || status === 429)) ||
     unavailableNames.has(nameOf(err) ?? "")
   ) {
-    return new UnavailableError(message, { cause: err });
+    return new UnavailableError(message, { cause: err, dependency: "storage" });
   }
   return new InternalError(message, { cause: err });
 }

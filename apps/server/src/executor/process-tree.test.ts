@@ -52,6 +52,7 @@ describe("a runner's process tree", () => {
 });
 
 describe("stopping a process tree", () => {
+  /** Pids to kill after each test; negative: process groups (the engine's, with its `sleep`). */
   const started: number[] = [];
   afterEach(() => {
     for (const pid of started.splice(0)) {
@@ -74,7 +75,7 @@ describe("stopping a process tree", () => {
     const reader = runner.stdout.getReader();
     const first = await reader.read();
     const engine = Number(new TextDecoder().decode(first.value).trim());
-    started.push(engine);
+    started.push(-engine);
     return { pid: runner.pid, ticks: (await processStartTicks(runner.pid)) ?? -1, engine };
   }
 

@@ -143,7 +143,11 @@ describe("the runner's argv", () => {
 
   test("bwrap: the runner runs through setpriv and sees neutral paths", () => {
     const spawn = runnerSpawn(spec);
-    const inner = spawn.argv.slice(spawn.argv.indexOf("--") + 1);
+    // bwrap itself dies with the server (it is not told otherwise), taking the sandbox with it
+    expect(spawn.argv.slice(0, 3)).toEqual([spec.setpriv, "--pdeathsig=SIGKILL", "--"]);
+    const wrapped = spawn.argv.slice(3);
+    expect(wrapped[0]).toBe(spec.bwrap);
+    const inner = wrapped.slice(wrapped.indexOf("--") + 1);
     expect(inner).toEqual([...setprivArgv(spec), sandboxPaths.bun, sandboxPaths.runner]);
     expect(spawn).toMatchObject({
       home: sandboxPaths.root,

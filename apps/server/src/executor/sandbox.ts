@@ -104,6 +104,9 @@ export function runnerSpawn(spec: SandboxSpec): RunnerSpawn {
     case "bwrap":
       return {
         argv: [
+          // bwrap is not told when the server dies: it gets SIGKILL then, and its --die-with-parent takes
+          // the runner (the namespace's init) and with it every process of the sandbox
+          ...[spec.setpriv, "--pdeathsig=SIGKILL", "--"],
           ...bwrapArgv(spec, { infoFd: true }),
           ...setprivArgv(spec),
           sandboxPaths.bun,

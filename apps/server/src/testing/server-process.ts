@@ -41,6 +41,8 @@ export async function createServerSite(env: Record<string, string> = {}): Promis
     HOME: tmpdir(),
     TERRAPOD_HOST: "127.0.0.1",
     TERRAPOD_DATA_DIR: dataDir,
+    // Outside the data dir (as it must be), created by the server, removed with the site.
+    TERRAPOD_RUNNER_WORK_DIR: `${dataDir}-runs`,
     TERRAPOD_ADMIN_TOKEN: adminToken,
     TERRAPOD_LOG_LEVEL: "info",
     TERRAPOD_RATE_LIMIT: "100000",
@@ -86,6 +88,7 @@ export async function createServerSite(env: Record<string, string> = {}): Promis
     async cleanup() {
       await db?.close();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(`${dataDir}-runs`, { recursive: true, force: true });
     },
   };
 }

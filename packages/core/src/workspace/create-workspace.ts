@@ -15,7 +15,7 @@ import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";
 import { findWorkspaceById } from "./queries.ts";
 import { CreateWorkspaceInput } from "./schemas.ts";
-import { checkDestroySettings } from "./settings.ts";
+import { checkDestroySettings, executionModeOnCreate } from "./settings.ts";
 
 export async function createWorkspace(
   deps: WorkspaceDeps,
@@ -38,12 +38,12 @@ export async function createWorkspace(
       } else {
         projectId = await ensureDefaultProject(tx, deps.ids, org.id, now);
       }
-      const { tagNames, projectId: _p, workingDirectory, ...fields } = input;
-      const executionMode = input.executionMode ?? org.defaultExecutionMode;
+      const { tagNames, projectId: _p, workingDirectory, executionModeInherited: _i, ...fields } = input;
+      const mode = executionModeOnCreate(input, org.defaultExecutionMode);
       checkDestroySettings({
         allowDestroyPlan: input.allowDestroyPlan ?? true,
         autoDestroyAt: input.autoDestroyAt ?? null,
-        executionMode,
+        executionMode: mode.effective,
       });
       await tx.insert(workspaces).values({
         ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
@@ -51,7 +51,7 @@ export async function createWorkspace(
         name: input.name,
         organizationId: org.id,
         projectId,
-        executionMode,
+        ...mode.changes,
         workingDirectory: workingDirectory ?? "",
         createdAt: now,
         updatedAt: now,

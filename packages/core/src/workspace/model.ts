@@ -32,7 +32,10 @@ export type Workspace = {
   readonly projectId: string;
   readonly name: string;
   readonly description: string;
+  /** The execution mode runs use: the organization's default while `executionModeInherited`. */
   readonly executionMode: ExecutionMode;
+  /** Follows the organization's default execution mode (TFE `setting-overwrites.execution-mode` false). */
+  readonly executionModeInherited: boolean;
   readonly terraformVersion: string;
   readonly engine: Engine;
   readonly autoApply: boolean;

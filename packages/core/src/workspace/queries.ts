@@ -15,9 +15,14 @@ const tagNamesSql = sql<string[]>`coalesce((
   select json_agg(t.name order by t.name) from ${workspaceTags} wt join ${tags} t on t.id = wt.tag_id
   where wt.workspace_id = ${workspaces.id}), '[]'::json)`;
 
-const selection = { ws: workspaces, orgName: organizations.name, tagNames: tagNamesSql };
+const selection = {
+  ws: workspaces,
+  orgName: organizations.name,
+  orgExecutionMode: organizations.defaultExecutionMode,
+  tagNames: tagNamesSql,
+};
 
-type Selected = { ws: WorkspaceRow; orgName: string; tagNames: string[] };
+type Selected = { ws: WorkspaceRow; orgName: string; orgExecutionMode: string; tagNames: string[] };
 
 export function toWorkspace(r: Selected): Workspace {
   const ws = r.ws;
@@ -28,7 +33,8 @@ export function toWorkspace(r: Selected): Workspace {
     projectId: ws.projectId,
     name: ws.name,
     description: ws.description,
-    executionMode: ws.executionMode as ExecutionMode,
+    executionMode: (ws.executionModeInherited ? r.orgExecutionMode : ws.executionMode) as ExecutionMode,
+    executionModeInherited: ws.executionModeInherited,
     terraformVersion: ws.terraformVersion,
     engine: ws.engine as Engine,
     autoApply: ws.autoApply,

@@ -55,6 +55,8 @@ const workspaceFields = {
   name: WorkspaceNameInput,
   description: z.string().max(5000).optional(),
   executionMode: ExecutionModeSetting.optional(),
+  /** Follow the organization's default execution mode (TFE `setting-overwrites.execution-mode` false). */
+  executionModeInherited: z.boolean().optional(),
   terraformVersion: TerraformVersionInput.optional(),
   engine: z.enum(["terraform", "tofu"]).optional(),
   autoApply: z.boolean().optional(),

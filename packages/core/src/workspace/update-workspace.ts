@@ -1,6 +1,7 @@
 import { isUniqueViolation, workspaces } from "@terrapod/db";
 import { type Actor, InternalError, InvalidError } from "@terrapod/kernel";
 import { eq } from "drizzle-orm";
+import { findOrganizationByName } from "../organization/index.ts";
 import { findProjectInOrganization } from "../project/index.ts";
 import { parseInput } from "../shared/validate.ts";
 import type { WorkspaceDeps } from "./deps.ts";
@@ -8,7 +9,7 @@ import { WorkspaceNameTakenError } from "./errors.ts";
 import type { Workspace } from "./model.ts";
 import { findWorkspaceById } from "./queries.ts";
 import { UpdateWorkspaceInput } from "./schemas.ts";
-import { checkDestroySettings } from "./settings.ts";
+import { checkDestroySettings, executionModeOnUpdate } from "./settings.ts";
 import { workspaceFor } from "./workspace-access.ts";
 
 export async function updateWorkspace(
@@ -25,15 +26,26 @@ export async function updateWorkspace(
         const project = await findProjectInOrganization(tx, current.organizationId, input.projectId);
         if (!project) throw new InvalidError(`project ${input.projectId} not found`, "projectId");
       }
+      const orgDefault = input.executionModeInherited
+        ? ((await findOrganizationByName(tx, current.organization))?.defaultExecutionMode ?? "remote")
+        : current.executionMode;
+      const mode = executionModeOnUpdate(input, current, orgDefault);
       checkDestroySettings({
         allowDestroyPlan: input.allowDestroyPlan ?? current.allowDestroyPlan,
         autoDestroyAt: input.autoDestroyAt === undefined ? current.autoDestroyAt : input.autoDestroyAt,
-        executionMode: input.executionMode ?? current.executionMode,
+        executionMode: mode.effective,
       });
-      const { tagNames: _t, workingDirectory, ...fields } = input;
-      const changes: Record<string, unknown> = Object.fromEntries(
-        Object.entries(fields).filter(([, v]) => v !== undefined),
-      );
+      const {
+        tagNames: _t,
+        workingDirectory,
+        executionMode: _m,
+        executionModeInherited: _i,
+        ...fields
+      } = input;
+      const changes: Record<string, unknown> = {
+        ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+        ...mode.changes,
+      };
       if (workingDirectory !== undefined) changes.workingDirectory = workingDirectory ?? "";
       await tx
         .update(workspaces)

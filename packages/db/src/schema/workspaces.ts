@@ -19,6 +19,11 @@ export const workspaces = pgTable(
     executionMode: text({ enum: ["remote", "local", "agent"] })
       .notNull()
       .default("remote"),
+    /**
+     * True: the workspace follows its organization's default execution mode (TFE `setting-overwrites`
+     * `execution-mode: false`), and `executionMode` only keeps the last value it had.
+     */
+    executionModeInherited: boolean().notNull().default(false),
     /** A version string or `latest`. */
     terraformVersion: text().notNull().default("latest"),
     engine: text({ enum: ["terraform", "tofu"] })

@@ -30,30 +30,29 @@ export const workspaceAttributes: AttributeMap = {
     "source-url": "sourceUrl",
     labels: "labels",
   },
-  // Handled by workspaceInput (operations, vcs-repo) or inherited from nothing (projects have no
-  // auto-destroy settings here, so inheriting them changes nothing either way).
-  ignored: ["operations", "vcs-repo", "inherits-project-auto-destroy"],
+  // Handled by workspaceInput (operations, vcs-repo, setting-overwrites); inherited from nothing
+  // (projects have no auto-destroy settings here, so inheriting them changes nothing either way); or
+  // accepted and reported off: `structured-run-output-enabled` (no JSON logs or redacted plan JSON yet,
+  // so the CLIs must render plain logs; the hashicorp/tfe provider sends `true` by default, so refusing
+  // it would break every tfe_workspace).
+  ignored: [
+    "operations",
+    "vcs-repo",
+    "setting-overwrites",
+    "inherits-project-auto-destroy",
+    "structured-run-output-enabled",
+  ],
   restricted: {
     "agent-pool-id": onlyEmpty("Terrapod has no agent pools yet"),
     "auto-apply-run-trigger": onlyFalse("Terrapod has no run triggers yet"),
     "auto-destroy-activity-duration": onlyEmpty(
       "inactivity-based auto-destroy is not available; schedule one with auto-destroy-at",
     ),
-    "structured-run-output-enabled": onlyFalse("Terrapod has no structured run output yet"),
     "hyok-enabled": onlyFalse("hold-your-own-key encryption is an HCP Terraform feature"),
     "project-remote-state": onlyFalse(
       "project-wide state sharing is not available; use global-remote-state or remote state consumers",
     ),
     "migration-environment": onlyEmpty("there are no legacy environments to migrate from"),
-    "setting-overwrites": {
-      accepts: (v) =>
-        v === null ||
-        (typeof v === "object" &&
-          (v as Record<string, unknown>)["execution-mode"] !== false &&
-          (v as Record<string, unknown>)["agent-pool"] !== true),
-      reason:
-        "can only say the workspace keeps its own execution mode: Terrapod copies the default execution mode when the workspace is created and has no agent pools",
-    },
   },
 };
 
@@ -69,6 +68,8 @@ export function workspaceInput(data: JsonApiData, forCreate: boolean): Record<st
   if (typeof operations === "boolean" && input.executionMode === undefined) {
     input.executionMode = operations ? "remote" : "local";
   }
+  const inherited = executionModeInherited(data.attributes["setting-overwrites"]);
+  if (inherited !== undefined) input.executionModeInherited = inherited;
   const project = relationshipId(data, "project");
   // An unknown project is a 422 from core ("project … not found"); a malformed one is too.
   if (project) input.projectId = idInput("project", project, { pointer: "/data/relationships/project" });
@@ -88,6 +89,25 @@ export function workspaceInput(data: JsonApiData, forCreate: boolean): Record<st
     if (tags.names.length > 0) input.tagNames = tags.names;
   }
   return input as CreateWorkspaceInput;
+}
+
+/**
+ * `setting-overwrites`: `execution-mode: false` makes the workspace follow its organization's default
+ * execution mode, `true` keeps its own. `agent-pool` changes nothing here (there are no agent pools).
+ */
+function executionModeInherited(overwrites: unknown): boolean | undefined {
+  if (overwrites === undefined || overwrites === null) return undefined;
+  const pointer = "/data/attributes/setting-overwrites";
+  if (typeof overwrites !== "object" || Array.isArray(overwrites)) {
+    throw new InvalidError("setting-overwrites must be an object", pointer);
+  }
+  const { "execution-mode": mode, "agent-pool": pool } = overwrites as Record<string, unknown>;
+  for (const v of [mode, pool]) {
+    if (v !== undefined && v !== null && typeof v !== "boolean") {
+      throw new InvalidError("setting-overwrites values must be booleans", pointer);
+    }
+  }
+  return typeof mode === "boolean" ? !mode : undefined;
 }
 
 /** Tags in a relationship: `{type:"tags", id}` or id-less `{type:"tags", attributes:{name}}`. */

@@ -100,8 +100,8 @@ function attributesOf(
     "run-failures": null,
     "workspace-kpis-runs-count": runsCount ?? null,
     "latest-change-at": isoTime(ws.updatedAt),
-    // The workspace keeps the execution mode it was created with (a copy of the default, never re-read).
-    "setting-overwrites": { "execution-mode": true, "agent-pool": false },
+    // false: the workspace follows its organization's default execution mode (and its absent agent pool).
+    "setting-overwrites": { "execution-mode": !ws.executionModeInherited, "agent-pool": false },
     actions: { "is-destroyable": perms.canDestroy },
     permissions: permissionsOf(perms),
   };

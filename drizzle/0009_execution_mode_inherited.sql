@@ -1,0 +1,1 @@
+ALTER TABLE "workspaces" ADD COLUMN "execution_mode_inherited" boolean DEFAULT false NOT NULL;
