@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomIdPart } from "@terrapod/kernel";
+import { type BlobStore, createFsBlobStore } from "@terrapod/storage";
 import { createS3BlobStore } from "@terrapod/storage/s3";
 import {
   createTestDb,
@@ -23,6 +24,8 @@ export type TestServer = {
   readonly dataDir: string;
   /** The server's database, for tests that inspect what was stored. */
   readonly db: TestDbHandle;
+  /** Keys the server stored under a prefix, read straight from its blob store (filesystem or S3). */
+  blobKeys(prefix: string): Promise<string[]>;
   /** Authenticated fetch against the server (JSON:API headers set). */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   stop(): Promise<void>;
@@ -56,10 +59,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.tls ? { TERRAPOD_TLS_CERT: opts.tls.cert, TERRAPOD_TLS_KEY: opts.tls.key } : {}),
     ...opts.env,
   };
+  let blobs: Pick<BlobStore, "list"> = createFsBlobStore({ root: join(dataDir, "blobs") });
   if (backend === "postgres") {
     const s3 = testS3();
     const bucket = `tp-${randomIdPart(10).toLowerCase()}`;
-    await createS3BlobStore({ ...s3, bucket, credentials: s3 }).ensureBucket();
+    const s3Blobs = createS3BlobStore({ ...s3, bucket, credentials: s3 });
+    await s3Blobs.ensureBucket();
+    blobs = s3Blobs;
     Object.assign(env, {
       DATABASE_URL: "postgres://placeholder/overridden-by-test-db",
       TERRAPOD_ENCRYPTION_KEY: "test=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
@@ -83,6 +89,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     server,
     dataDir,
     db,
+    async blobKeys(prefix) {
+      const keys: string[] = [];
+      for await (const key of blobs.list(prefix)) keys.push(key);
+      return keys;
+    },
     api(path, init = {}) {
       const { token, ...rest } = init;
       const headers = new Headers(rest.headers);
