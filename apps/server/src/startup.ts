@@ -58,9 +58,6 @@ export function startBackground(deps: StartupDeps): Background {
     if (stopped()) return;
     await bootstrap(deps);
     if (stopped()) return;
-    // The API needs nothing more; runs wait in the queue until the executor below claims them.
-    readiness.ready = true;
-    readiness.reason = "ready";
     if (deps.executor) {
       await deps.executor.prepare();
       if (stopped()) return;
@@ -72,6 +69,8 @@ export function startBackground(deps: StartupDeps): Background {
       log,
       exclusive: (key, fn) => deps.db.exclusive(key, fn),
     });
+    readiness.ready = true;
+    readiness.reason = "ready";
   })();
   ready.catch((err) => {
     if (stopped()) {
@@ -79,7 +78,6 @@ export function startBackground(deps: StartupDeps): Background {
       return;
     }
     // The reason is public (503 answers, /readyz); the error text goes to the log only.
-    readiness.ready = false;
     readiness.reason = "startup failed";
     log.error({ err }, "startup failed");
   });
