@@ -95,7 +95,7 @@ describe("the runner's argv", () => {
       "--no-new-privs",
       "--inh-caps=-all",
       "--bounding-set=-all",
-      "--pdeathsig=keep",
+      "--pdeathsig=SIGTERM",
       "--",
     ]);
     const spawn = runnerSpawn({ ...spec, mode: "setpriv" });

@@ -62,8 +62,10 @@ export function setprivArgv(spec: SandboxSpec): string[] {
     "--no-new-privs",
     "--inh-caps=-all",
     "--bounding-set=-all",
-    // a change of uid clears the parent-death signal bwrap's --die-with-parent set: restore it
-    "--pdeathsig=keep",
+    // When its parent dies (the server, or bwrap), the runner gets SIGTERM and fences itself. Not SIGKILL,
+    // which a change of uid would clear anyway: under bwrap the runner is its pid namespace's init, which
+    // the kernel spares every signal it has no handler for, SIGKILL included.
+    "--pdeathsig=SIGTERM",
     "--",
   ];
 }
