@@ -11,7 +11,7 @@ import {
   protocolVersion,
   runnerPaths,
 } from "@terrapod/runner-protocol";
-import { expectJson } from "./testing/test-http.ts";
+import { createRunWith, runStatusOf } from "./testing/test-runs.ts";
 import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 /**
@@ -20,8 +20,6 @@ import { startTestServer, type TestServer } from "./testing/test-server.ts";
  */
 let t: TestServer;
 let executor: ExecutorApi;
-
-type Doc = { data: { id: string; attributes: Record<string, unknown> } };
 
 beforeAll(async () => {
   const bin = await mkdtemp(join(tmpdir(), "tp-bin-"));
@@ -37,50 +35,7 @@ afterAll(async () => {
 });
 
 /** A workspace with an uploaded configuration and a run waiting to plan. */
-async function queuedRun(): Promise<{ runId: string; workspaceId: string }> {
-  const ws = await expectJson<Doc>(
-    await t.api("/api/v2/organizations/default/workspaces", {
-      method: "POST",
-      body: JSON.stringify({
-        data: { type: "workspaces", attributes: { name: `ex-${crypto.randomUUID()}` } },
-      }),
-    }),
-    201,
-  );
-  const cv = await expectJson<Doc>(
-    await t.api(`/api/v2/workspaces/${ws.data.id}/configuration-versions`, {
-      method: "POST",
-      body: JSON.stringify({
-        data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } },
-      }),
-    }),
-    201,
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tp-cfg-"));
-  await writeFile(join(dir, "main.tf"), "");
-  expect(await Bun.spawn(["tar", "-czf", `${dir}.tgz`, "-C", dir, "main.tf"]).exited).toBe(0);
-  const put = await fetch(String(cv.data.attributes["upload-url"]), {
-    method: "PUT",
-    body: Bun.file(`${dir}.tgz`),
-  });
-  expect(put.status).toBe(200);
-  const run = await expectJson<Doc>(
-    await t.api("/api/v2/runs", {
-      method: "POST",
-      body: JSON.stringify({
-        data: {
-          type: "runs",
-          relationships: {
-            workspace: { data: { type: "workspaces", id: ws.data.id } },
-            "configuration-version": { data: { type: "configuration-versions", id: cv.data.id } },
-          },
-        },
-      }),
-    }),
-    201,
-  );
-  return { runId: run.data.id, workspaceId: ws.data.id };
-}
+const queuedRun = () => createRunWith(t, "");
 
 async function claimRun(executorId: string, runId: string): Promise<ClaimedJob> {
   for (let i = 0; i < 20; i++) {
@@ -91,8 +46,7 @@ async function claimRun(executorId: string, runId: string): Promise<ClaimedJob> 
   throw new Error(`run ${runId} was never claimed`);
 }
 
-const runStatus = async (id: string) =>
-  String((await expectJson<Doc>(await t.api(`/api/v2/runs/${id}`))).data.attributes.status);
+const runStatus = (id: string) => runStatusOf(t, id);
 
 describe("the executor API", () => {
   test("a claim hands out the phase with a job token that works on the runner API", async () => {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { testBinaryDir } from "@terrapod/testing";
+import { createRunWith, runStatusOf } from "./testing/test-runs.ts";
 import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 /**
@@ -19,50 +17,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-type Doc = { data: { id: string; attributes: Record<string, unknown> } };
-const doc = async (res: Response) => (await res.json()) as Doc;
-
 async function runOf(config: string, attributes: Record<string, unknown>) {
-  const ws = await doc(
-    await t.api("/api/v2/organizations/default/workspaces", {
-      method: "POST",
-      body: JSON.stringify({
-        data: {
-          type: "workspaces",
-          attributes: { name: `ex-${crypto.randomUUID().slice(0, 8)}`, engine: "tofu", ...attributes },
-        },
-      }),
-    }),
-  );
-  const cv = await doc(
-    await t.api(`/api/v2/workspaces/${ws.data.id}/configuration-versions`, {
-      method: "POST",
-      body: JSON.stringify({
-        data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } },
-      }),
-    }),
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tp-ex-"));
-  await writeFile(join(dir, "main.tf"), config);
-  expect(await Bun.spawn(["tar", "-czf", `${dir}.tgz`, "-C", dir, "main.tf"]).exited).toBe(0);
-  await fetch(String(cv.data.attributes["upload-url"]), { method: "PUT", body: Bun.file(`${dir}.tgz`) });
-  const run = await doc(
-    await t.api("/api/v2/runs", {
-      method: "POST",
-      body: JSON.stringify({
-        data: {
-          type: "runs",
-          relationships: {
-            workspace: { data: { type: "workspaces", id: ws.data.id } },
-            "configuration-version": { data: { type: "configuration-versions", id: cv.data.id } },
-          },
-        },
-      }),
-    }),
-  );
-  const status = async () =>
-    String((await doc(await t.api(`/api/v2/runs/${run.data.id}`))).data.attributes.status);
-  return { id: run.data.id, status };
+  const { runId } = await createRunWith(t, config, { engine: "tofu", ...attributes });
+  return { id: runId, status: () => runStatusOf(t, runId) };
 }
 
 describe("the embedded executor", () => {

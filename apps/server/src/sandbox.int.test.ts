@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { testBinaryDir } from "@terrapod/testing";
+import { createRunWith, runStatusOf } from "./testing/test-runs.ts";
 import { startTestServer, type TestServer } from "./testing/test-server.ts";
 
 /**
@@ -60,55 +60,14 @@ function probeConfiguration(serverPid: number): string {
 }
 
 async function applyRun(config: string): Promise<{ status: string; planLog: string; log: string }> {
-  const ws = await doc(
-    await t.api("/api/v2/organizations/default/workspaces", {
-      method: "POST",
-      body: JSON.stringify({
-        data: {
-          type: "workspaces",
-          attributes: {
-            name: `sandbox-${crypto.randomUUID().slice(0, 8)}`,
-            engine: "tofu",
-            "auto-apply": true,
-          },
-        },
-      }),
-    }),
-  );
-  const cv = await doc(
-    await t.api(`/api/v2/workspaces/${ws.data.id}/configuration-versions`, {
-      method: "POST",
-      body: JSON.stringify({
-        data: { type: "configuration-versions", attributes: { "auto-queue-runs": false } },
-      }),
-    }),
-  );
-  const dir = await mkdtemp(join(tmpdir(), "tp-sandbox-"));
-  scratch.push(dir, `${dir}.tgz`);
-  await writeFile(join(dir, "main.tf"), config);
-  expect(await Bun.spawn(["tar", "-czf", `${dir}.tgz`, "-C", dir, "main.tf"]).exited).toBe(0);
-  await fetch(String(cv.data.attributes["upload-url"]), { method: "PUT", body: Bun.file(`${dir}.tgz`) });
-  const run = await doc(
-    await t.api("/api/v2/runs", {
-      method: "POST",
-      body: JSON.stringify({
-        data: {
-          type: "runs",
-          relationships: {
-            workspace: { data: { type: "workspaces", id: ws.data.id } },
-            "configuration-version": { data: { type: "configuration-versions", id: cv.data.id } },
-          },
-        },
-      }),
-    }),
-  );
+  const { runId } = await createRunWith(t, config, { engine: "tofu", "auto-apply": true });
   let status = "";
   for (let i = 0; i < 600 && !["applied", "errored", "canceled"].includes(status); i++) {
-    status = String((await doc(await t.api(`/api/v2/runs/${run.data.id}`))).data.attributes.status);
+    status = await runStatusOf(t, runId);
     await Bun.sleep(100);
   }
   const logOf = async (phase: "plan" | "apply") => {
-    const phaseDoc = await doc(await t.api(`/api/v2/runs/${run.data.id}/${phase}`));
+    const phaseDoc = await doc(await t.api(`/api/v2/runs/${runId}/${phase}`));
     const url = String(phaseDoc.data.attributes["log-read-url"]);
     return (await fetch(`${url}?offset=0&limit=1048576`)).text();
   };
